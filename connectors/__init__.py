@@ -1,0 +1,1 @@
+"""Connectors bundled with kconnect; each imports only `engine.api`."""

@@ -1,0 +1,3 @@
+//! The pyo3 boundary: the only place Python types appear.
+
+pub mod smt;

@@ -1,0 +1,255 @@
+//! `RegexRouter`: rename a record's topic when the whole topic matches a regular expression.
+//!
+//! Connect compat: `org.apache.kafka.connect.transforms.RegexRouter#apply` calls
+//! `Matcher.matches()` (the whole topic must match) and then `replaceFirst(replacement)`, whose
+//! replacement syntax is Java's: `$n` takes the longest run of digits that still names an
+//! existing group, `${name}` names a group, `\x` is a literal `x`, and an unmatched group expands
+//! to nothing. The replacement is parsed once here, so a malformed one fails at configuration
+//! time instead of on the first matching record.
+
+use std::borrow::Cow;
+
+use regex::{Captures, Regex};
+
+use crate::errors::TransformError;
+
+/// Config key of the pattern, as in Connect.
+pub const REGEX_CONFIG: &str = "regex";
+/// Config key of the replacement, as in Connect.
+pub const REPLACEMENT_CONFIG: &str = "replacement";
+
+/// One piece of a parsed replacement string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Literal(String),
+    Group(usize),
+}
+
+/// A compiled `RegexRouter`.
+#[derive(Debug, Clone)]
+pub struct RegexRouter {
+    regex: Regex,
+    pieces: Vec<Piece>,
+}
+
+impl RegexRouter {
+    /// Compiles the pattern (anchored to the whole topic) and parses the replacement.
+    ///
+    /// # Errors
+    /// [`TransformError::Config`] when the pattern does not compile or the replacement refers to
+    /// a group the pattern does not have.
+    pub fn new(regex: &str, replacement: &str) -> Result<Self, TransformError> {
+        let anchored = format!(r"\A(?:{regex})\z");
+        let compiled = Regex::new(&anchored).map_err(|e| TransformError::Config {
+            key: REGEX_CONFIG,
+            message: format!("{regex:?} is not a supported regular expression: {e}"),
+        })?;
+        let pieces = parse_replacement(replacement, &compiled)?;
+        Ok(Self {
+            regex: compiled,
+            pieces,
+        })
+    }
+
+    /// Returns the new topic, or the input unchanged (borrowed) when the pattern does not match.
+    pub fn route<'a>(&self, topic: &'a str) -> Cow<'a, str> {
+        match self.regex.captures(topic) {
+            Some(caps) => Cow::Owned(self.expand(&caps)),
+            None => Cow::Borrowed(topic),
+        }
+    }
+
+    fn expand(&self, caps: &Captures<'_>) -> String {
+        let mut out = String::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Literal(text) => out.push_str(text),
+                Piece::Group(n) => {
+                    if let Some(m) = caps.get(*n) {
+                        out.push_str(m.as_str());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn replacement_error(message: impl Into<String>) -> TransformError {
+    TransformError::Config {
+        key: REPLACEMENT_CONFIG,
+        message: message.into(),
+    }
+}
+
+/// Parses a Java `Matcher` replacement string against the groups of `regex`.
+fn parse_replacement(replacement: &str, regex: &Regex) -> Result<Vec<Piece>, TransformError> {
+    // captures_len counts group 0 (the whole match), as Java's groupCount() does not.
+    let group_count = regex.captures_len() - 1;
+    let chars: Vec<char> = replacement.chars().collect();
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => {
+                let escaped = chars
+                    .get(i + 1)
+                    .ok_or_else(|| replacement_error("character to be escaped is missing"))?;
+                literal.push(*escaped);
+                i += 2;
+            }
+            '$' => {
+                i += 1;
+                let group = match chars.get(i) {
+                    None => {
+                        return Err(replacement_error(
+                            "Illegal group reference: group index is missing",
+                        ))
+                    }
+                    Some('{') => {
+                        let start = i + 1;
+                        let mut end = start;
+                        while end < chars.len() && chars[end].is_ascii_alphanumeric() {
+                            end += 1;
+                        }
+                        let name: String = chars[start..end].iter().collect();
+                        if name.is_empty() {
+                            return Err(replacement_error("named capturing group has 0 length name"));
+                        }
+                        if chars.get(end) != Some(&'}') {
+                            return Err(replacement_error("named capturing group is missing trailing '}'"));
+                        }
+                        if name.starts_with(|c: char| c.is_ascii_digit()) {
+                            return Err(replacement_error(format!(
+                                "capturing group name {{{name}}} starts with digit character"
+                            )));
+                        }
+                        i = end + 1;
+                        regex
+                            .capture_names()
+                            .position(|n| n == Some(name.as_str()))
+                            .ok_or_else(|| replacement_error(format!("No group with name {{{name}}}")))?
+                    }
+                    Some(c) if c.is_ascii_digit() => {
+                        // Java takes the first digit unconditionally, then more digits only while
+                        // the number still names an existing group ("$10" is group 1 then "0"
+                        // when there are fewer than ten groups).
+                        let mut n = c.to_digit(10).unwrap_or(0) as usize;
+                        i += 1;
+                        while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
+                            let longer = n * 10 + d as usize;
+                            if longer > group_count {
+                                break;
+                            }
+                            n = longer;
+                            i += 1;
+                        }
+                        if n > group_count {
+                            return Err(replacement_error(format!("No group {n}")));
+                        }
+                        n
+                    }
+                    Some(_) => return Err(replacement_error("Illegal group reference")),
+                };
+                if !literal.is_empty() {
+                    pieces.push(Piece::Literal(std::mem::take(&mut literal)));
+                }
+                pieces.push(Piece::Group(group));
+            }
+            c => {
+                literal.push(c);
+                i += 1;
+            }
+        }
+    }
+    if !literal.is_empty() {
+        pieces.push(Piece::Literal(literal));
+    }
+    Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(regex: &str, replacement: &str, topic: &str) -> String {
+        RegexRouter::new(regex, replacement)
+            .unwrap()
+            .route(topic)
+            .into_owned()
+    }
+
+    #[test]
+    fn renames_when_the_whole_topic_matches() {
+        // The example from Connect's documentation of RegexRouter.
+        assert_eq!(route("(.*)-(.*)-(.*)", "$3", "my-kafka-topic"), "topic");
+        assert_eq!(
+            route("(.*)customers_(.*)", "$1customers_$2_v2", "app.customers_eu"),
+            "app.customers_eu_v2"
+        );
+    }
+
+    #[test]
+    fn leaves_topic_unchanged_on_partial_match() {
+        // matches() is anchored at both ends: a prefix or substring match is not a match.
+        assert_eq!(route("orders", "x", "orders-eu"), "orders-eu");
+        assert_eq!(route("eu", "x", "orders-eu"), "orders-eu");
+        assert!(matches!(
+            RegexRouter::new("orders", "x").unwrap().route("orders-eu"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn alternation_is_anchored_as_a_whole() {
+        assert_eq!(route("a|ab", "X", "ab"), "X");
+    }
+
+    #[test]
+    fn group_digits_are_taken_greedily_only_while_the_group_exists() {
+        assert_eq!(route("(a)(b)", "$10", "ab"), "a0");
+        let ten = "(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)";
+        assert_eq!(route(ten, "$10", "abcdefghij"), "j");
+    }
+
+    #[test]
+    fn named_groups_escapes_and_unmatched_groups() {
+        assert_eq!(
+            route("(?<env>prod|dev)\\.(.*)", "${env}-$2", "prod.orders"),
+            "prod-orders"
+        );
+        assert_eq!(route("(.*)", "\\$1-$1", "t"), "$1-t");
+        assert_eq!(route("(a)?(b)", "[$1]$2", "b"), "[]b");
+    }
+
+    #[test]
+    fn malformed_replacements_fail_at_configuration() {
+        for (replacement, message) in [
+            ("$", "group index is missing"),
+            ("$x", "Illegal group reference"),
+            ("$2", "No group 2"),
+            ("${}", "0 length name"),
+            ("${a", "missing trailing '}'"),
+            ("${1a}", "starts with digit"),
+            ("${nope}", "No group with name {nope}"),
+            ("tail\\", "character to be escaped is missing"),
+        ] {
+            let err = RegexRouter::new("(x)", replacement).unwrap_err();
+            assert!(err.to_string().contains(message), "{replacement}: {err}");
+            assert!(err
+                .to_string()
+                .starts_with("Invalid value for configuration replacement"));
+        }
+    }
+
+    #[test]
+    fn bad_pattern_names_the_regex_key() {
+        let err = RegexRouter::new("(unclosed", "$1").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("Invalid value for configuration regex"),
+            "{err}"
+        );
+    }
+}
