@@ -4,6 +4,7 @@
 //! `cargo test` and `cargo bench` run without an interpreter. Only `py/` touches pyo3; this file
 //! declares the Python module `engine._native` and holds no logic.
 
+pub mod data;
 pub mod errors;
 pub mod py;
 pub mod smt;

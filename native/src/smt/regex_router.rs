@@ -40,9 +40,11 @@ impl RegexRouter {
     /// a group the pattern does not have.
     pub fn new(regex: &str, replacement: &str) -> Result<Self, TransformError> {
         let anchored = format!(r"\A(?:{regex})\z");
-        let compiled = Regex::new(&anchored).map_err(|e| TransformError::Config {
-            key: REGEX_CONFIG,
-            message: format!("{regex:?} is not a supported regular expression: {e}"),
+        let compiled = Regex::new(&anchored).map_err(|e| {
+            TransformError::config(
+                REGEX_CONFIG,
+                format!("{regex:?} is not a supported regular expression: {e}"),
+            )
         })?;
         let pieces = parse_replacement(replacement, &compiled)?;
         Ok(Self {
@@ -76,10 +78,7 @@ impl RegexRouter {
 }
 
 fn replacement_error(message: impl Into<String>) -> TransformError {
-    TransformError::Config {
-        key: REPLACEMENT_CONFIG,
-        message: message.into(),
-    }
+    TransformError::config(REPLACEMENT_CONFIG, message)
 }
 
 /// Parses a Java `Matcher` replacement string against the groups of `regex`.
