@@ -39,13 +39,16 @@ impl RegexRouter {
     /// [`TransformError::Config`] when the pattern does not compile or the replacement refers to
     /// a group the pattern does not have.
     pub fn new(regex: &str, replacement: &str) -> Result<Self, TransformError> {
-        let anchored = format!(r"\A(?:{regex})\z");
-        let compiled = Regex::new(&anchored).map_err(|e| {
-            TransformError::config(
+        // Compile the user's pattern alone first so an error message shows their text, not ours.
+        Regex::new(regex).map_err(|e| {
+            TransformError::invalid(
                 REGEX_CONFIG,
-                format!("{regex:?} is not a supported regular expression: {e}"),
+                regex,
+                format!("not a supported regular expression: {e}"),
             )
         })?;
+        let compiled = Regex::new(&format!(r"\A(?:{regex})\z"))
+            .map_err(|e| TransformError::invalid(REGEX_CONFIG, regex, e))?;
         let pieces = parse_replacement(replacement, &compiled)?;
         Ok(Self {
             regex: compiled,
@@ -77,8 +80,8 @@ impl RegexRouter {
     }
 }
 
-fn replacement_error(message: impl Into<String>) -> TransformError {
-    TransformError::config(REPLACEMENT_CONFIG, message)
+fn replacement_error(replacement: &str, message: impl std::fmt::Display) -> TransformError {
+    TransformError::invalid(REPLACEMENT_CONFIG, replacement, message)
 }
 
 /// Parses a Java `Matcher` replacement string against the groups of `regex`.
@@ -94,7 +97,7 @@ fn parse_replacement(replacement: &str, regex: &Regex) -> Result<Vec<Piece>, Tra
             '\\' => {
                 let escaped = chars
                     .get(i + 1)
-                    .ok_or_else(|| replacement_error("character to be escaped is missing"))?;
+                    .ok_or_else(|| replacement_error(replacement, "character to be escaped is missing"))?;
                 literal.push(*escaped);
                 i += 2;
             }
@@ -103,6 +106,7 @@ fn parse_replacement(replacement: &str, regex: &Regex) -> Result<Vec<Piece>, Tra
                 let group = match chars.get(i) {
                     None => {
                         return Err(replacement_error(
+                            replacement,
                             "Illegal group reference: group index is missing",
                         ))
                     }
@@ -114,21 +118,30 @@ fn parse_replacement(replacement: &str, regex: &Regex) -> Result<Vec<Piece>, Tra
                         }
                         let name: String = chars[start..end].iter().collect();
                         if name.is_empty() {
-                            return Err(replacement_error("named capturing group has 0 length name"));
+                            return Err(replacement_error(
+                                replacement,
+                                "named capturing group has 0 length name",
+                            ));
                         }
                         if chars.get(end) != Some(&'}') {
-                            return Err(replacement_error("named capturing group is missing trailing '}'"));
+                            return Err(replacement_error(
+                                replacement,
+                                "named capturing group is missing trailing '}'",
+                            ));
                         }
                         if name.starts_with(|c: char| c.is_ascii_digit()) {
-                            return Err(replacement_error(format!(
-                                "capturing group name {{{name}}} starts with digit character"
-                            )));
+                            return Err(replacement_error(
+                                replacement,
+                                format!("capturing group name {{{name}}} starts with digit character"),
+                            ));
                         }
                         i = end + 1;
                         regex
                             .capture_names()
                             .position(|n| n == Some(name.as_str()))
-                            .ok_or_else(|| replacement_error(format!("No group with name {{{name}}}")))?
+                            .ok_or_else(|| {
+                                replacement_error(replacement, format!("No group with name {{{name}}}"))
+                            })?
                     }
                     Some(c) if c.is_ascii_digit() => {
                         // Java takes the first digit unconditionally, then more digits only while
@@ -145,11 +158,11 @@ fn parse_replacement(replacement: &str, regex: &Regex) -> Result<Vec<Piece>, Tra
                             i += 1;
                         }
                         if n > group_count {
-                            return Err(replacement_error(format!("No group {n}")));
+                            return Err(replacement_error(replacement, format!("No group {n}")));
                         }
                         n
                     }
-                    Some(_) => return Err(replacement_error("Illegal group reference")),
+                    Some(_) => return Err(replacement_error(replacement, "Illegal group reference")),
                 };
                 if !literal.is_empty() {
                     pieces.push(Piece::Literal(std::mem::take(&mut literal)));
@@ -236,9 +249,9 @@ mod tests {
         ] {
             let err = RegexRouter::new("(x)", replacement).unwrap_err();
             assert!(err.to_string().contains(message), "{replacement}: {err}");
-            assert!(err
-                .to_string()
-                .starts_with("Invalid value for configuration replacement"));
+            assert!(err.to_string().starts_with(&format!(
+                "Invalid value {replacement} for configuration replacement: "
+            )));
         }
     }
 
@@ -247,7 +260,7 @@ mod tests {
         let err = RegexRouter::new("(unclosed", "$1").unwrap_err();
         assert!(
             err.to_string()
-                .starts_with("Invalid value for configuration regex"),
+                .starts_with("Invalid value (unclosed for configuration regex: "),
             "{err}"
         );
     }
