@@ -1,0 +1,1 @@
+"""Worker- and connector-level configuration: parsing files and declaring keys."""
