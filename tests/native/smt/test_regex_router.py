@@ -23,7 +23,7 @@ def test_java_replacement_syntax() -> None:
 
 
 def test_bad_replacement_is_a_value_error_naming_the_key() -> None:
-    with pytest.raises(ValueError, match="Invalid value for configuration replacement: No group 2"):
+    with pytest.raises(ValueError, match=r"Invalid value \$2 for configuration replacement: No group 2"):
         RegexRouter(regex="(x)", replacement="$2")
 
 
