@@ -136,19 +136,12 @@ impl Schema {
 
     /// An array schema of `items`.
     pub fn array(items: SchemaRef) -> Self {
-        Self {
-            value_schema: Some(items),
-            ..Self::new(Type::Array)
-        }
+        Self { value_schema: Some(items), ..Self::new(Type::Array) }
     }
 
     /// A map schema from `keys` to `values`.
     pub fn map(keys: SchemaRef, values: SchemaRef) -> Self {
-        Self {
-            key_schema: Some(keys),
-            value_schema: Some(values),
-            ..Self::new(Type::Map)
-        }
+        Self { key_schema: Some(keys), value_schema: Some(values), ..Self::new(Type::Map) }
     }
 
     /// A struct schema with `fields` given as (name, schema) pairs, indexed in order.
@@ -158,10 +151,7 @@ impl Schema {
             .enumerate()
             .map(|(index, (name, schema))| Field { name, index, schema })
             .collect();
-        Self {
-            fields,
-            ..Self::new(Type::Struct)
-        }
+        Self { fields, ..Self::new(Type::Struct) }
     }
 
     /// Builder-style: mark optional.
@@ -190,29 +180,17 @@ impl Schema {
 
     /// Connect's `Date.SCHEMA`.
     pub fn date() -> Self {
-        Self {
-            name: Some(logical::DATE.to_owned()),
-            version: Some(1),
-            ..Self::new(Type::Int32)
-        }
+        Self { name: Some(logical::DATE.to_owned()), version: Some(1), ..Self::new(Type::Int32) }
     }
 
     /// Connect's `Time.SCHEMA`.
     pub fn time() -> Self {
-        Self {
-            name: Some(logical::TIME.to_owned()),
-            version: Some(1),
-            ..Self::new(Type::Int32)
-        }
+        Self { name: Some(logical::TIME.to_owned()), version: Some(1), ..Self::new(Type::Int32) }
     }
 
     /// Connect's `Timestamp.SCHEMA`.
     pub fn timestamp() -> Self {
-        Self {
-            name: Some(logical::TIMESTAMP.to_owned()),
-            version: Some(1),
-            ..Self::new(Type::Int64)
-        }
+        Self { name: Some(logical::TIMESTAMP.to_owned()), version: Some(1), ..Self::new(Type::Int64) }
     }
 
     /// The field called `name`, if this is a struct schema that has one.
@@ -222,11 +200,7 @@ impl Schema {
 
     /// A schema parameter by key.
     pub fn parameter(&self, key: &str) -> Option<&str> {
-        self.parameters
-            .as_ref()?
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.parameters.as_ref()?.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     /// The logical type name when `name` is one of Connect's four logical types.

@@ -94,10 +94,9 @@ impl Value {
     /// Looks up a schemaless map entry by string key.
     pub fn map_get(&self, key: &str) -> Option<&Value> {
         match self {
-            Self::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| matches!(k, Self::String(s) if s == key))
-                .map(|(_, v)| v),
+            Self::Map(entries) => {
+                entries.iter().find(|(k, _)| matches!(k, Self::String(s) if s == key)).map(|(_, v)| v)
+            }
             _ => None,
         }
     }
@@ -112,10 +111,7 @@ mod tests {
 
     #[test]
     fn struct_get_by_name() {
-        let schema = Arc::new(Schema::structure([(
-            "a".to_owned(),
-            Arc::new(Schema::new(Type::Int32)),
-        )]));
+        let schema = Arc::new(Schema::structure([("a".to_owned(), Arc::new(Schema::new(Type::Int32)))]));
         let mut s = Struct::new(schema);
         assert_eq!(s.get("a"), Some(&Value::Null));
         s.values[0] = Value::Int32(7);

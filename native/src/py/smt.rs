@@ -20,11 +20,7 @@ impl PyRegexRouter {
     #[pyo3(signature = (*, regex, replacement))]
     fn py_new(regex: &str, replacement: &str) -> PyResult<Self> {
         let inner = RegexRouter::new(regex, replacement).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(Self {
-            inner,
-            regex: regex.to_owned(),
-            replacement: replacement.to_owned(),
-        })
+        Ok(Self { inner, regex: regex.to_owned(), replacement: replacement.to_owned() })
     }
 
     /// Routes every topic of `topics`; an unchanged topic is returned as the same object.
@@ -42,9 +38,6 @@ impl PyRegexRouter {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "RegexRouter(regex={:?}, replacement={:?})",
-            self.regex, self.replacement
-        )
+        format!("RegexRouter(regex={:?}, replacement={:?})", self.regex, self.replacement)
     }
 }

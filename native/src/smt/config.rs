@@ -16,10 +16,7 @@ pub type Props = BTreeMap<String, String>;
 /// # Errors
 /// Connect's "Missing required configuration" error when absent.
 pub fn required<'a>(props: &'a Props, key: &str) -> Result<&'a str, TransformError> {
-    props
-        .get(key)
-        .map(String::as_str)
-        .ok_or_else(|| TransformError::missing(key))
+    props.get(key).map(String::as_str).ok_or_else(|| TransformError::missing(key))
 }
 
 /// An optional STRING key (`None` when absent).
@@ -62,11 +59,7 @@ pub fn boolean(props: &Props, key: &str, default: bool) -> Result<bool, Transfor
         None => Ok(default),
         Some(raw) if raw.trim().eq_ignore_ascii_case("true") => Ok(true),
         Some(raw) if raw.trim().eq_ignore_ascii_case("false") => Ok(false),
-        Some(raw) => Err(TransformError::invalid(
-            key,
-            raw,
-            "Expected value to be either true or false",
-        )),
+        Some(raw) => Err(TransformError::invalid(key, raw, "Expected value to be either true or false")),
     }
 }
 
@@ -78,9 +71,7 @@ pub fn int(props: &Props, key: &str) -> Result<Option<i32>, TransformError> {
     props
         .get(key)
         .map(|raw| {
-            raw.trim()
-                .parse()
-                .map_err(|_| TransformError::invalid(key, raw, "Not a number of type INT"))
+            raw.trim().parse().map_err(|_| TransformError::invalid(key, raw, "Not a number of type INT"))
         })
         .transpose()
 }
@@ -90,10 +81,7 @@ mod tests {
     use super::*;
 
     fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
     #[test]
@@ -106,15 +94,9 @@ mod tests {
     #[test]
     fn required_keys_and_connect_messages() {
         let err = required(&props(&[]), "field").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Missing required configuration \"field\" which has no default value."
-        );
+        assert_eq!(err.to_string(), "Missing required configuration \"field\" which has no default value.");
         let err = required_non_empty_list(&props(&[("fields", "")]), "fields").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Invalid value [] for configuration fields: Empty list"
-        );
+        assert_eq!(err.to_string(), "Invalid value [] for configuration fields: Empty list");
     }
 
     #[test]

@@ -41,19 +41,12 @@ impl RegexRouter {
     pub fn new(regex: &str, replacement: &str) -> Result<Self, TransformError> {
         // Compile the user's pattern alone first so an error message shows their text, not ours.
         Regex::new(regex).map_err(|e| {
-            TransformError::invalid(
-                REGEX_CONFIG,
-                regex,
-                format!("not a supported regular expression: {e}"),
-            )
+            TransformError::invalid(REGEX_CONFIG, regex, format!("not a supported regular expression: {e}"))
         })?;
         let compiled = Regex::new(&format!(r"\A(?:{regex})\z"))
             .map_err(|e| TransformError::invalid(REGEX_CONFIG, regex, e))?;
         let pieces = parse_replacement(replacement, &compiled)?;
-        Ok(Self {
-            regex: compiled,
-            pieces,
-        })
+        Ok(Self { regex: compiled, pieces })
     }
 
     /// Returns the new topic, or the input unchanged (borrowed) when the pattern does not match.
@@ -136,12 +129,9 @@ fn parse_replacement(replacement: &str, regex: &Regex) -> Result<Vec<Piece>, Tra
                             ));
                         }
                         i = end + 1;
-                        regex
-                            .capture_names()
-                            .position(|n| n == Some(name.as_str()))
-                            .ok_or_else(|| {
-                                replacement_error(replacement, format!("No group with name {{{name}}}"))
-                            })?
+                        regex.capture_names().position(|n| n == Some(name.as_str())).ok_or_else(|| {
+                            replacement_error(replacement, format!("No group with name {{{name}}}"))
+                        })?
                     }
                     Some(c) if c.is_ascii_digit() => {
                         // Java takes the first digit unconditionally, then more digits only while
@@ -186,10 +176,7 @@ mod tests {
     use super::*;
 
     fn route(regex: &str, replacement: &str, topic: &str) -> String {
-        RegexRouter::new(regex, replacement)
-            .unwrap()
-            .route(topic)
-            .into_owned()
+        RegexRouter::new(regex, replacement).unwrap().route(topic).into_owned()
     }
 
     #[test]
@@ -207,10 +194,7 @@ mod tests {
         // matches() is anchored at both ends: a prefix or substring match is not a match.
         assert_eq!(route("orders", "x", "orders-eu"), "orders-eu");
         assert_eq!(route("eu", "x", "orders-eu"), "orders-eu");
-        assert!(matches!(
-            RegexRouter::new("orders", "x").unwrap().route("orders-eu"),
-            Cow::Borrowed(_)
-        ));
+        assert!(matches!(RegexRouter::new("orders", "x").unwrap().route("orders-eu"), Cow::Borrowed(_)));
     }
 
     #[test]
@@ -227,10 +211,7 @@ mod tests {
 
     #[test]
     fn named_groups_escapes_and_unmatched_groups() {
-        assert_eq!(
-            route("(?<env>prod|dev)\\.(.*)", "${env}-$2", "prod.orders"),
-            "prod-orders"
-        );
+        assert_eq!(route("(?<env>prod|dev)\\.(.*)", "${env}-$2", "prod.orders"), "prod-orders");
         assert_eq!(route("(.*)", "\\$1-$1", "t"), "$1-t");
         assert_eq!(route("(a)?(b)", "[$1]$2", "b"), "[]b");
     }
@@ -249,19 +230,15 @@ mod tests {
         ] {
             let err = RegexRouter::new("(x)", replacement).unwrap_err();
             assert!(err.to_string().contains(message), "{replacement}: {err}");
-            assert!(err.to_string().starts_with(&format!(
-                "Invalid value {replacement} for configuration replacement: "
-            )));
+            assert!(err
+                .to_string()
+                .starts_with(&format!("Invalid value {replacement} for configuration replacement: ")));
         }
     }
 
     #[test]
     fn bad_pattern_names_the_regex_key() {
         let err = RegexRouter::new("(unclosed", "$1").unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("Invalid value (unclosed for configuration regex: "),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("Invalid value (unclosed for configuration regex: "), "{err}");
     }
 }

@@ -70,10 +70,7 @@ mod tests {
             split_name("org.apache.kafka.connect.transforms.ReplaceField$Value"),
             ("ReplaceField", Some(Target::Value))
         );
-        assert_eq!(
-            split_name("ReplaceField$Key"),
-            ("ReplaceField", Some(Target::Key))
-        );
+        assert_eq!(split_name("ReplaceField$Key"), ("ReplaceField", Some(Target::Key)));
         assert_eq!(split_name("RegexRouter"), ("RegexRouter", None));
     }
 
