@@ -14,3 +14,32 @@ class RegexRouter:
     def __init__(self, *, regex: str, replacement: str) -> None: ...
     def route_batch(self, topics: list[str], /) -> list[str]:
         """Routes every topic in one call; a topic that does not match is returned unchanged."""
+
+_Props = dict[str, str]
+_Headers = list[tuple[str, bytes | None]]
+_RecordIn = tuple[str, int | None, int | None, int | None, bytes | None, bytes | None, _Headers]
+_RecordOut = tuple[str, int | None, int | None, bytes | None, bytes | None, _Headers]
+_Stage = tuple[str, str, _Props, str | None, str | None, _Props | None, bool]
+
+class Pipeline:
+    """Key/value converters plus the transform chain of one task, built once (see engine.pipeline).
+
+    Raises:
+        ValueError: an unknown class or invalid setting, in Connect's words.
+    """
+
+    def __init__(
+        self, *, key_converter: tuple[str, _Props], value_converter: tuple[str, _Props], stages: list[_Stage]
+    ) -> None: ...
+    @property
+    def warnings(self) -> list[str]:
+        """Deprecation warnings from building the chain."""
+
+    def sink_batch(
+        self, records: list[_RecordIn], /
+    ) -> tuple[list[_RecordOut | None], list[tuple[int, str, str | None, str]]]:
+        """Runs a batch as a sink task would and serializes the results again.
+
+        Returns one result per input (None when dropped or failed) and `(position, stage, alias,
+        message)` for each failed record.
+        """

@@ -93,6 +93,23 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(bootstrap_servers=args.bootstrap_servers, records=args.records, port=args.port)
 
 
+def _transforms_test(args: argparse.Namespace) -> int:
+    from engine.config import properties
+    from engine.dryrun import build_pipeline, load_connector_config, run_dry_run
+    from engine.errors import ConfigError
+
+    try:
+        config = load_connector_config(args.config)
+        worker = properties.load(args.worker) if args.worker else None
+        pipeline = build_pipeline(config, worker)
+    except (ConfigError, OSError, properties.PropertiesError) as exc:
+        raise CliError(str(exc), status=2) from exc
+    for warning in pipeline.warnings:
+        print(f"kconnect: warning: {warning}", file=sys.stderr)
+    run_dry_run(pipeline, sys.stdin)
+    return 0
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -133,6 +150,20 @@ def _build_parser() -> argparse.ArgumentParser:
     install_text = "resolve Apache Kafka's jars from Maven Central with Maven (once; cached afterwards)"
     install = kafka_commands.add_parser("install", help=install_text, description=install_text)
     install.set_defaults(handler=_kafka_install)
+
+    transforms = commands.add_parser("transforms", help="work with single-message transform chains")
+    transforms_commands = transforms.add_subparsers(
+        title="transforms commands", metavar="ACTION", required=True
+    )
+    dry_run_text = (
+        "dry-run a connector config's converters, predicates and transforms on JSON-line records from "
+        'standard input ({"topic", "key", "value", "headers"?, "partition"?, "timestamp"?}); '
+        "prints one JSON line per record"
+    )
+    dry_run = transforms_commands.add_parser("test", help=dry_run_text, description=dry_run_text)
+    dry_run.add_argument("config", help="connector config: .properties, JSON, or a POST /connectors body")
+    dry_run.add_argument("--worker", help="worker .properties supplying default key/value converters")
+    dry_run.set_defaults(handler=_transforms_test)
 
     demo = commands.add_parser("demo", help="push a batch of records through Kafka and the native data plane")
     demo.add_argument("--bootstrap-servers", help="an existing cluster (default: start the local broker)")

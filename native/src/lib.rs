@@ -4,8 +4,10 @@
 //! `cargo test` and `cargo bench` run without an interpreter. Only `py/` touches pyo3; this file
 //! declares the Python module `engine._native` and holds no logic.
 
+pub mod convert;
 pub mod data;
 pub mod errors;
+pub mod pipeline;
 pub mod py;
 pub mod smt;
 
@@ -14,6 +16,8 @@ use pyo3::prelude::*;
 /// The private extension module; users import it through `engine.transforms`.
 #[pymodule(gil_used = false)]
 mod _native {
+    #[pymodule_export]
+    use crate::py::pipeline::PyPipeline;
     #[pymodule_export]
     use crate::py::smt::PyRegexRouter;
 

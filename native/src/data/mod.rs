@@ -3,6 +3,8 @@
 //! It mirrors `org.apache.kafka.connect.data` (`ConnectSchema`, `Struct`, the logical types) and
 //! `ConnectRecord`, so converters and transforms can follow Connect's semantics exactly.
 
+pub mod decimal;
+pub mod display;
 pub mod record;
 pub mod schema;
 pub mod value;

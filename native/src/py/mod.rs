@@ -1,3 +1,4 @@
 //! The pyo3 boundary: the only place Python types appear.
 
+pub mod pipeline;
 pub mod smt;

@@ -3,15 +3,44 @@
 //! A transform is built once from its configuration and then applied to every record; the chain
 //! (`chain.rs`) applies a list of them, each optionally guarded by a predicate, over a batch.
 
+pub mod cast;
+pub mod chain;
 pub mod config;
+pub mod datetime;
+pub mod extract_field;
+mod fields;
+pub mod filter;
+pub mod flatten;
+pub mod headers;
+pub mod hoist_field;
+pub mod insert_field;
+mod literal;
+pub mod mask_field;
+pub mod predicates;
 pub mod regex_router;
 pub mod registry;
+pub mod replace_field;
+pub mod set_schema_metadata;
+pub mod timestamp_converter;
+pub mod timestamp_router;
+pub mod value_to_key;
 
 use crate::data::Record;
 use crate::errors::TransformError;
 
+pub use chain::{ChainError, Outcome, PredicateConfig, StageConfig, TransformChain};
 pub use config::Props;
+pub use extract_field::ExtractField;
+pub use filter::Filter;
+pub use headers::{DropHeaders, HeaderFrom, InsertHeader};
+pub use hoist_field::HoistField;
+pub use insert_field::InsertField;
+pub use mask_field::MaskField;
+pub use predicates::{HasHeaderKey, RecordIsTombstone, TopicNameMatches};
 pub use regex_router::RegexRouter;
+pub use replace_field::ReplaceField;
+pub use set_schema_metadata::SetSchemaMetadata;
+pub use value_to_key::ValueToKey;
 
 /// Which part of the record a `$Key`/`$Value` transform operates on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

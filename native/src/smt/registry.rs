@@ -37,6 +37,29 @@ pub fn build_transform(type_name: &str, props: &Props) -> Result<Box<dyn Transfo
             config::required(props, super::regex_router::REGEX_CONFIG)?,
             config::required(props, super::regex_router::REPLACEMENT_CONFIG)?,
         )?),
+        ("Cast", Some(target)) => Box::new(super::cast::Cast::new(target, props)?),
+        ("DropHeaders", None) => Box::new(super::DropHeaders::new(props)?),
+        ("ExtractField", Some(target)) => Box::new(super::ExtractField::new(target, props)?),
+        ("Filter", None) => Box::new(super::Filter),
+        ("Flatten", Some(target)) => Box::new(super::flatten::Flatten::new(target, props)?),
+        ("HeaderFrom", Some(target)) => Box::new(super::HeaderFrom::new(target, props)?),
+        ("HoistField", Some(target)) => Box::new(super::HoistField::new(target, props)?),
+        ("InsertField", Some(target)) => Box::new(super::InsertField::new(target, props)?),
+        ("InsertHeader", None) => Box::new(super::InsertHeader::new(props)?),
+        ("MaskField", Some(target)) => Box::new(super::MaskField::new(target, props)?),
+        ("ReplaceField", Some(target)) => Box::new(super::ReplaceField::new(target, props)?),
+        ("SetSchemaMetadata", Some(target)) => Box::new(super::SetSchemaMetadata::new(target, props)?),
+        ("TimestampConverter", Some(target)) => {
+            Box::new(super::timestamp_converter::TimestampConverter::new(target, props)?)
+        }
+        ("TimestampRouter", None) => Box::new(super::timestamp_router::TimestampRouter::new(props)?),
+        ("ValueToKey", None) => Box::new(super::ValueToKey::new(props)?),
+        // Connect's abstract bases, named without `$Key`/`$Value`.
+        (
+            "Cast" | "ExtractField" | "Flatten" | "HeaderFrom" | "HoistField" | "InsertField" | "MaskField"
+            | "ReplaceField" | "SetSchemaMetadata" | "TimestampConverter",
+            None,
+        ) => return Err(super::fields::abstract_transform(base)),
         // Transform arms: one per SMT, keep them alphabetical. (anchor for new arms)
         _ => return Err(unknown("transformation", type_name)),
     };
@@ -47,16 +70,16 @@ pub fn build_transform(type_name: &str, props: &Props) -> Result<Box<dyn Transfo
 ///
 /// # Errors
 /// An unknown name or an invalid configuration.
-// TODO(#3): drop this allow once the first predicate arm lands.
-#[allow(unused_variables, clippy::match_single_binding)]
 pub fn build_predicate(type_name: &str, props: &Props) -> Result<Box<dyn Predicate>, TransformError> {
     let trimmed = type_name.trim();
     let short = trimmed.strip_prefix(PREDICATES_PACKAGE).unwrap_or(trimmed);
     let built: Box<dyn Predicate> = match short {
+        "HasHeaderKey" => Box::new(super::HasHeaderKey::new(props)?),
+        "RecordIsTombstone" => Box::new(super::RecordIsTombstone),
+        "TopicNameMatches" => Box::new(super::TopicNameMatches::new(props)?),
         // Predicate arms: one per predicate, keep them alphabetical. (anchor for new arms)
         _ => return Err(unknown("predicate", type_name)),
     };
-    #[allow(unreachable_code)]
     Ok(built)
 }
 

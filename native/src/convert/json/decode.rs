@@ -1,0 +1,527 @@
+//! JSON nodes → Connect values: JsonConverter's `convertToConnect`.
+//!
+//! Connect compat: `org.apache.kafka.connect.json.JsonConverter#convertToConnect` and its
+//! `TO_CONNECT_CONVERTERS`/`LOGICAL_CONVERTERS`, including Jackson's lenient `JsonNode`
+//! accessors: a numeric schema reading a non-number gets 0 (`intValue()` of a text node), a
+//! boolean reading a non-boolean gets `false`, a string or bytes schema reading a non-string
+//! gets null, integers narrow by keeping the low bits (`(byte) value.intValue()`), and an array
+//! schema reading an object takes the member values. Logical types are chosen by schema name
+//! alone, as Connect does. Struct fields are converted in schema order (so the first failing
+//! field in schema order is reported) and checked as `Struct.put` checks them.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use super::base64;
+use super::cache::FastBuild;
+use super::parse::{Doc, Kind};
+use crate::data::decimal::{self, DecimalText};
+use crate::data::{logical, Decimal, Schema, SchemaRef, Struct, Type, Value};
+use crate::errors::ConvertError;
+
+/// Marks a struct field with no member in the JSON object.
+const MISSING: u32 = u32::MAX;
+
+/// Converts nodes of one parsed document.
+pub(crate) struct Decoder<'a, 's> {
+    pub doc: Doc<'a>,
+    pub replace_null_with_default: bool,
+    /// Scratch space for struct field → member lookups, reused across records.
+    pub slots: &'s mut Vec<u32>,
+}
+
+/// Connect's `DataException` text.
+#[cold]
+pub(crate) fn data_err(message: impl Into<String>) -> ConvertError {
+    ConvertError::data(message)
+}
+
+impl Decoder<'_, '_> {
+    /// `convertToConnect(schema, node)`; `node` is `None` for a missing member.
+    pub(crate) fn convert(
+        &mut self,
+        schema: Option<&SchemaRef>,
+        node: Option<u32>,
+    ) -> Result<Value, ConvertError> {
+        let Some(schema) = schema else {
+            return Ok(self.schemaless(node));
+        };
+        let node = match node {
+            Some(n) if self.doc.node(n).kind != Kind::Null => n,
+            _ => return self.null_value(schema),
+        };
+        if let Some(name) = schema.name.as_deref() {
+            match name {
+                logical::DECIMAL => return self.decimal(schema, node),
+                logical::DATE => {
+                    return self.logical_int(node, "Date").map(Value::Date);
+                }
+                logical::TIME => {
+                    let ms = self.logical_int(node, "Time")?;
+                    if !(0..=86_400_000).contains(&ms) {
+                        return Err(data_err(
+                            "Time values must use number of milliseconds greater than 0 and less than 86400000",
+                        ));
+                    }
+                    return Ok(Value::Time(ms));
+                }
+                logical::TIMESTAMP => {
+                    if !matches!(self.doc.node(node).kind, Kind::Int | Kind::Long | Kind::BigInt) {
+                        return Err(data_err(format!(
+                            "Invalid type for Timestamp, underlying representation should be integral but was {}",
+                            self.doc.node_type(node)
+                        )));
+                    }
+                    return Ok(Value::Timestamp(self.long_value(node)));
+                }
+                _ => {}
+            }
+        }
+        Ok(match schema.kind {
+            Type::Boolean => Value::Boolean(self.doc.node(node).kind == Kind::True),
+            Type::Int8 => Value::Int8(self.int_value(node) as i8),
+            Type::Int16 => Value::Int16(self.int_value(node) as i16),
+            Type::Int32 => Value::Int32(self.int_value(node)),
+            Type::Int64 => Value::Int64(self.long_value(node)),
+            Type::Float32 => Value::Float32(self.float_value(node)),
+            Type::Float64 => Value::Float64(self.double_value(node)),
+            Type::String => match self.doc.node(node).kind {
+                Kind::String => Value::String(self.doc.text_of(node).into_owned()),
+                _ => Value::Null,
+            },
+            Type::Bytes => match self.binary_value(node) {
+                Some(Ok(bytes)) => Value::Bytes(bytes),
+                Some(Err(())) => return Err(data_err("Invalid bytes field")),
+                None => Value::Null,
+            },
+            Type::Array => {
+                let items = schema.value_schema.as_ref();
+                let mut out = Vec::with_capacity(self.doc.node(node).len as usize);
+                for elem in self.doc.elements(node) {
+                    out.push(self.convert(items, Some(elem))?);
+                }
+                Value::Array(out)
+            }
+            Type::Map => self.map(schema, node)?,
+            Type::Struct => self.structure(schema, node)?,
+        })
+    }
+
+    /// The null (or missing) case: the default when replacing is on, null when optional.
+    fn null_value(&self, schema: &Schema) -> Result<Value, ConvertError> {
+        if let (Some(default), true) = (&schema.default, self.replace_null_with_default) {
+            if !default.is_null() {
+                return Ok(default.clone());
+            }
+        }
+        if schema.optional {
+            return Ok(Value::Null);
+        }
+        Err(data_err(format!("Invalid null value for required {} field", schema.kind)))
+    }
+
+    /// Schemaless inference: integral → INT64, other numbers → FLOAT64, objects → maps.
+    fn schemaless(&mut self, node: Option<u32>) -> Value {
+        let Some(node) = node else { return Value::Null };
+        match self.doc.node(node).kind {
+            Kind::Null | Kind::Raw | Kind::Missing => Value::Null,
+            Kind::True => Value::Boolean(true),
+            Kind::False => Value::Boolean(false),
+            Kind::Int | Kind::Long | Kind::BigInt => Value::Int64(self.long_value(node)),
+            Kind::Decimal => Value::Float64(self.double_value(node)),
+            Kind::String => Value::String(self.doc.text_of(node).into_owned()),
+            Kind::Array => Value::Array(self.doc.elements(node).map(|e| self.schemaless(Some(e))).collect()),
+            Kind::Object => {
+                let mut entries = Vec::with_capacity(self.doc.node(node).len as usize);
+                for (k, v) in self.distinct_members(node) {
+                    let key = Value::String(self.doc.text_of(k).into_owned());
+                    entries.push((key, self.schemaless(Some(v))));
+                }
+                Value::Map(entries)
+            }
+        }
+    }
+
+    /// Object members with duplicate keys collapsed as Jackson's `ObjectNode` collapses them:
+    /// first position, last value.
+    fn distinct_members(&self, obj: u32) -> Vec<(u32, u32)> {
+        let doc = self.doc;
+        let members: Vec<(u32, u32)> = doc.members(obj).collect();
+        let key = |k: u32| -> Cow<'_, str> { doc.text_of(k) };
+        if members.len() <= 8 {
+            let mut out: Vec<(u32, u32)> = Vec::with_capacity(members.len());
+            for &(k, v) in &members {
+                let name = key(k);
+                match out.iter_mut().find(|(ok, _)| key(*ok) == name) {
+                    Some(slot) => slot.1 = v,
+                    None => out.push((k, v)),
+                }
+            }
+            return out;
+        }
+        let mut seen: HashMap<Cow<'_, str>, usize, FastBuild> = HashMap::default();
+        let mut out: Vec<(u32, u32)> = Vec::with_capacity(members.len());
+        for &(k, v) in &members {
+            if let Some(&i) = seen.get(&key(k)) {
+                out[i].1 = v;
+            } else {
+                seen.insert(key(k), out.len());
+                out.push((k, v));
+            }
+        }
+        out
+    }
+
+    fn map(&mut self, schema: &Schema, node: u32) -> Result<Value, ConvertError> {
+        let values = schema.value_schema.as_ref();
+        let string_keys = schema.key_schema.as_ref().is_none_or(|k| k.kind == Type::String);
+        if string_keys {
+            if self.doc.node(node).kind != Kind::Object {
+                return Err(data_err(format!(
+                    "Maps with string fields should be encoded as JSON objects, but found {}",
+                    self.doc.node_type(node)
+                )));
+            }
+            let mut entries = Vec::with_capacity(self.doc.node(node).len as usize);
+            for (k, v) in self.distinct_members(node) {
+                let key = Value::String(self.doc.text_of(k).into_owned());
+                entries.push((key, self.convert(values, Some(v))?));
+            }
+            return Ok(Value::Map(entries));
+        }
+        if self.doc.node(node).kind != Kind::Array {
+            return Err(data_err(format!(
+                "Maps with non-string fields should be encoded as JSON array of tuples, but found {}",
+                self.doc.node_type(node)
+            )));
+        }
+        let keys = schema.key_schema.as_ref();
+        let mut entries: Vec<(Value, Value)> = Vec::with_capacity(self.doc.node(node).len as usize);
+        for entry in self.doc.elements(node) {
+            let n = self.doc.node(entry);
+            if n.kind != Kind::Array {
+                return Err(data_err(format!(
+                    "Found invalid map entry instead of array tuple: {}",
+                    self.doc.node_type(entry)
+                )));
+            }
+            if n.len != 2 {
+                return Err(data_err(format!(
+                    "Found invalid map entry, expected length 2 but found :{}",
+                    n.len
+                )));
+            }
+            let mut pair = self.doc.elements(entry);
+            let (kn, vn) = (pair.next(), pair.next());
+            let key = self.convert(keys, kn)?;
+            let value = self.convert(values, vn)?;
+            // HashMap.put: a repeated key replaces the value.
+            match entries.iter_mut().find(|(k, _)| java_equals(k, &key)) {
+                Some(slot) => slot.1 = value,
+                None => entries.push((key, value)),
+            }
+        }
+        Ok(Value::Map(entries))
+    }
+
+    fn structure(&mut self, schema: &SchemaRef, node: u32) -> Result<Value, ConvertError> {
+        if self.doc.node(node).kind != Kind::Object {
+            return Err(data_err(format!(
+                "Structs should be encoded as JSON objects, but found {}",
+                self.doc.node_type(node)
+            )));
+        }
+        let fields = &schema.fields;
+        let base = self.slots.len();
+        self.slots.resize(base + fields.len(), MISSING);
+        for (pos, (k, v)) in self.doc.members(node).enumerate() {
+            // Members usually come in schema order; fall back to a search, last duplicate wins.
+            let idx = if fields.get(pos).is_some_and(|f| self.doc.key_is(k, &f.name)) {
+                Some(pos)
+            } else {
+                fields.iter().position(|f| self.doc.key_is(k, &f.name))
+            };
+            if let Some(idx) = idx {
+                self.slots[base + idx] = v;
+            }
+        }
+        let mut values = Vec::with_capacity(fields.len());
+        for (i, field) in fields.iter().enumerate() {
+            let member = self.slots[base + i];
+            let value = self.convert(Some(&field.schema), (member != MISSING).then_some(member))?;
+            // Struct.put's check. `convert` already returns the right class for the schema and
+            // nested structs were checked field by field, so only nulls and the elements of
+            // arrays and maps can still fail.
+            if value.is_null() || matches!(value, Value::Array(_) | Value::Map(_)) {
+                validate(&field.schema, &value, &Location::Field(&field.name))?;
+            }
+            values.push(value);
+        }
+        self.slots.truncate(base);
+        Ok(Value::Struct(Struct { schema: schema.clone(), values }))
+    }
+
+    fn decimal(&self, schema: &Schema, node: u32) -> Result<Value, ConvertError> {
+        match self.doc.node(node).kind {
+            Kind::Int | Kind::Long | Kind::BigInt | Kind::Decimal => {
+                Ok(Value::Decimal(self.decimal_value(node)))
+            }
+            Kind::String => {
+                let bytes = match self.binary_value(node) {
+                    Some(Ok(b)) if !b.is_empty() => b,
+                    _ => return Err(data_err("Invalid bytes for Decimal field")),
+                };
+                let scale =
+                    schema.decimal_scale().ok_or_else(|| data_err("Invalid bytes for Decimal field"))?;
+                Ok(Value::Decimal(Decimal {
+                    unscaled: decimal::minimal_twos_complement(&bytes).to_vec(),
+                    scale,
+                }))
+            }
+            _ => Err(data_err(format!(
+                "Invalid type for Decimal, underlying representation should be numeric or bytes but was {}",
+                self.doc.node_type(node)
+            ))),
+        }
+    }
+
+    /// Date and Time payloads must be `int` nodes (`JsonNode.isInt()`).
+    fn logical_int(&self, node: u32, what: &str) -> Result<i32, ConvertError> {
+        if self.doc.node(node).kind != Kind::Int {
+            return Err(data_err(format!(
+                "Invalid type for {what}, underlying representation should be integer but was {}",
+                self.doc.node_type(node)
+            )));
+        }
+        Ok(self.doc.node(node).int as i32)
+    }
+
+    /// `JsonNode.longValue()`: integers keep their low 64 bits, decimals truncate, others are 0.
+    fn long_value(&self, node: u32) -> i64 {
+        let n = self.doc.node(node);
+        match n.kind {
+            Kind::Int | Kind::Long => n.int,
+            Kind::BigInt | Kind::Decimal => {
+                let mut scratch = Vec::new();
+                DecimalText::parse(self.doc.number_text(node), &mut scratch)
+                    .map_or(0, |t| t.to_i64_wrapping())
+            }
+            _ => 0,
+        }
+    }
+
+    /// `JsonNode.intValue()`: the low 32 bits of `longValue()` for numbers, 0 otherwise.
+    fn int_value(&self, node: u32) -> i32 {
+        self.long_value(node) as i32
+    }
+
+    /// `JsonNode.doubleValue()`: correctly rounded; a zero decimal is `+0.0` (BigDecimal has no -0).
+    // Java's (double) long rounds to nearest, as `as` does.
+    #[allow(clippy::cast_precision_loss)]
+    fn double_value(&self, node: u32) -> f64 {
+        let n = self.doc.node(node);
+        match n.kind {
+            Kind::Int | Kind::Long => n.int as f64,
+            Kind::BigInt | Kind::Decimal => {
+                let text = self.doc.number_text(node);
+                let v: f64 = text.parse().unwrap_or(0.0);
+                if v == 0.0 && is_zero_text(text) {
+                    0.0
+                } else {
+                    v
+                }
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// `JsonNode.floatValue()`, rounded once from the exact value.
+    // Java's (float) long rounds to nearest, as `as` does.
+    #[allow(clippy::cast_precision_loss)]
+    fn float_value(&self, node: u32) -> f32 {
+        let n = self.doc.node(node);
+        match n.kind {
+            Kind::Int | Kind::Long => n.int as f32,
+            Kind::BigInt | Kind::Decimal => {
+                let text = self.doc.number_text(node);
+                let v: f32 = text.parse().unwrap_or(0.0);
+                if v == 0.0 && is_zero_text(text) {
+                    0.0
+                } else {
+                    v
+                }
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// `JsonNode.decimalValue()` of a number node.
+    fn decimal_value(&self, node: u32) -> Decimal {
+        let n = self.doc.node(node);
+        match n.kind {
+            Kind::Int | Kind::Long => Decimal::from_i64(n.int, 0),
+            _ => {
+                let mut scratch = Vec::new();
+                DecimalText::parse(self.doc.number_text(node), &mut scratch)
+                    .map_or_else(|_| Decimal::from_i64(0, 0), |t| t.to_decimal())
+            }
+        }
+    }
+
+    /// `JsonNode.binaryValue()`: `None` for non-strings, `Some(Err)` for broken Base64.
+    fn binary_value(&self, node: u32) -> Option<Result<Vec<u8>, ()>> {
+        if self.doc.node(node).kind != Kind::String {
+            return None;
+        }
+        let mut out = Vec::new();
+        let text = self.doc.text_of(node);
+        Some(base64::decode_into(text.as_bytes(), &mut out).map(|()| out).map_err(|_| ()))
+    }
+}
+
+/// Whether a JSON number's digits are all zero.
+fn is_zero_text(text: &str) -> bool {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
+    mantissa.bytes().all(|b| matches!(b, b'0' | b'-' | b'.'))
+}
+
+/// Java `equals` between two Connect values used as map keys: floats compare by bits
+/// (`Double.equals`), `byte[]` keys are never equal (identity), maps ignore entry order.
+pub(crate) fn java_equals(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Float32(x), Value::Float32(y)) => x.to_bits() == y.to_bits(),
+        (Value::Float64(x), Value::Float64(y)) => x.to_bits() == y.to_bits(),
+        (Value::Bytes(_), Value::Bytes(_)) => false,
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| java_equals(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| y.iter().any(|(k2, v2)| java_equals(k, k2) && java_equals(v, v2)))
+        }
+        (Value::Decimal(x), Value::Decimal(y)) => {
+            x.scale == y.scale && x.minimal_unscaled() == y.minimal_unscaled()
+        }
+        (
+            Value::Date(_) | Value::Time(_) | Value::Timestamp(_),
+            Value::Date(_) | Value::Time(_) | Value::Timestamp(_),
+        ) => date_millis(a) == date_millis(b),
+        _ => a == b,
+    }
+}
+
+/// The `java.util.Date` millis of a logical date, time or timestamp value.
+pub(crate) fn date_millis(v: &Value) -> Option<i64> {
+    match v {
+        Value::Date(d) => Some(i64::from(*d) * crate::data::display::MILLIS_PER_DAY),
+        Value::Time(t) => Some(i64::from(*t)),
+        Value::Timestamp(t) => Some(*t),
+        _ => None,
+    }
+}
+
+/// Where a value sits, for `ConnectSchema.validateValue` messages.
+pub(crate) enum Location<'a> {
+    /// The whole value (`value`).
+    Value,
+    /// A struct field (`field: "name"`).
+    Field(&'a str),
+    Element(&'a Location<'a>),
+    Key(&'a Location<'a>),
+    MapValue(&'a Location<'a>),
+}
+
+impl fmt::Display for Location<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Value => f.write_str("value"),
+            Self::Field(name) => write!(f, "field: \"{name}\""),
+            Self::Element(l) => write!(f, "element of array {l}"),
+            Self::Key(l) => write!(f, "key of map {l}"),
+            Self::MapValue(l) => write!(f, "value of map {l}"),
+        }
+    }
+}
+
+/// Connect's `ConnectSchema.validateValue(schema, value, location)`.
+pub(crate) fn validate(schema: &Schema, value: &Value, loc: &Location<'_>) -> Result<(), ConvertError> {
+    if value.is_null() {
+        if !schema.optional {
+            return Err(data_err(format!(
+                "Invalid value: null used for required {loc}, schema type: {}",
+                schema.kind
+            )));
+        }
+        return Ok(());
+    }
+    let class_ok = match schema.name.as_deref() {
+        Some(logical::DECIMAL) => matches!(value, Value::Decimal(_)),
+        Some(logical::DATE | logical::TIME | logical::TIMESTAMP) => date_millis(value).is_some(),
+        _ => matches!(
+            (schema.kind, value),
+            (Type::Int8, Value::Int8(_))
+                | (Type::Int16, Value::Int16(_))
+                | (Type::Int32, Value::Int32(_))
+                | (Type::Int64, Value::Int64(_))
+                | (Type::Float32, Value::Float32(_))
+                | (Type::Float64, Value::Float64(_))
+                | (Type::Boolean, Value::Boolean(_))
+                | (Type::String, Value::String(_))
+                | (Type::Bytes, Value::Bytes(_))
+                | (Type::Array, Value::Array(_))
+                | (Type::Map, Value::Map(_))
+                | (Type::Struct, Value::Struct(_))
+        ),
+    };
+    if !class_ok {
+        let name = schema.name.as_deref().map(|n| format!(" \"{n}\"")).unwrap_or_default();
+        return Err(data_err(format!(
+            "Invalid Java object for schema{name} with type {}: class {} for {loc}",
+            schema.kind,
+            value.java_class()
+        )));
+    }
+    match value {
+        Value::Struct(s) if schema.kind == Type::Struct => {
+            if !(std::ptr::eq(Arc::as_ptr(&s.schema), schema) || *s.schema == *schema) {
+                return Err(data_err("Struct schemas do not match."));
+            }
+            // Struct.validate(): null fields pass when optional or defaulted.
+            for (field, v) in schema.fields.iter().zip(&s.values) {
+                if v.is_null() && (field.schema.optional || field.schema.default.is_some()) {
+                    continue;
+                }
+                validate(&field.schema, v, &Location::Field(&field.name))?;
+            }
+        }
+        Value::Array(items) if schema.kind == Type::Array => {
+            let loc = Location::Element(loc);
+            let items_schema = schema
+                .value_schema
+                .as_ref()
+                .ok_or_else(|| data_err(format!("No schema defined for {loc}")))?;
+            for item in items {
+                validate(items_schema, item, &loc)?;
+            }
+        }
+        Value::Map(entries) if schema.kind == Type::Map => {
+            let (kloc, vloc) = (Location::Key(loc), Location::MapValue(loc));
+            let ks = schema
+                .key_schema
+                .as_ref()
+                .ok_or_else(|| data_err(format!("No schema defined for {kloc}")))?;
+            let vs = schema
+                .value_schema
+                .as_ref()
+                .ok_or_else(|| data_err(format!("No schema defined for {vloc}")))?;
+            for (k, v) in entries {
+                validate(ks, k, &kloc)?;
+                validate(vs, v, &vloc)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

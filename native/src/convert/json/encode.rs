@@ -1,0 +1,466 @@
+//! Connect values → JSON bytes: JsonConverter's `convertToJson`, written as Jackson prints it.
+//!
+//! Connect compat: `org.apache.kafka.connect.json.JsonConverter#convertToJson` builds a Jackson
+//! tree that `ObjectMapper.writeValueAsBytes` prints compactly; this writes the same bytes
+//! straight into the caller's buffer. Jackson's printing rules reproduced here: strings escape
+//! `"`, `\` and control characters (`\b \t \n \f \r`, else `\u00XX` in upper-case hex) and write
+//! other characters as UTF-8, except characters outside the BMP, which become two escaped
+//! surrogates (`\uD83D\uDE00`); floats print as Java's `Float`/`Double.toString`, and NaN and
+//! infinities as the strings `"NaN"`, `"Infinity"`, `"-Infinity"` (`WRITE_NAN_AS_STRINGS`);
+//! decimals as `BigDecimal.toString()` (`1E+3`) with `decimal.format=NUMERIC`, else Base64.
+
+use std::sync::Arc;
+
+use super::base64;
+use super::config::DecimalFormat;
+use super::decode::{data_err, date_millis};
+use crate::data::display::{format_java_double, format_java_float, FloatBuf, MILLIS_PER_DAY};
+use crate::data::{logical, Schema, Type, Value};
+use crate::errors::ConvertError;
+
+/// The serialization options of one converter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Encoder {
+    pub decimal_format: DecimalFormat,
+    pub replace_null_with_default: bool,
+}
+
+/// 1 for bytes Jackson escapes inside strings, 2 for the lead byte of a 4-byte UTF-8 sequence.
+const ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = 1;
+        i += 1;
+    }
+    t[b'"' as usize] = 1;
+    t[b'\\' as usize] = 1;
+    let mut i = 0xF0;
+    while i < 0x100 {
+        t[i] = 2;
+        i += 1;
+    }
+    t
+};
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+fn push_unicode_escape(unit: u16, out: &mut Vec<u8>) {
+    out.extend_from_slice(&[
+        b'\\',
+        b'u',
+        HEX[usize::from(unit >> 12)],
+        HEX[usize::from((unit >> 8) & 0xF)],
+        HEX[usize::from((unit >> 4) & 0xF)],
+        HEX[usize::from(unit & 0xF)],
+    ]);
+}
+
+/// Writes `s` as a JSON string the way Jackson's `UTF8JsonGenerator` does.
+pub(crate) fn write_json_string(s: &str, out: &mut Vec<u8>) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match ESCAPE[b as usize] {
+            0 => {
+                i = if b < 0x80 { super::parse::plain_run(bytes, i + 1, true) } else { i + 1 };
+                continue;
+            }
+            1 => {
+                out.extend_from_slice(&bytes[run..i]);
+                match b {
+                    b'"' => out.extend_from_slice(b"\\\""),
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    0x08 => out.extend_from_slice(b"\\b"),
+                    0x0C => out.extend_from_slice(b"\\f"),
+                    c => push_unicode_escape(u16::from(c), out),
+                }
+                i += 1;
+            }
+            _ => {
+                out.extend_from_slice(&bytes[run..i]);
+                // A 4-byte sequence is one char outside the BMP: Jackson escapes its surrogates.
+                let c = s[i..].chars().next().unwrap_or('\u{FFFD}');
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    push_unicode_escape(*unit, out);
+                }
+                i += c.len_utf8();
+            }
+        }
+        run = i;
+    }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
+}
+
+/// Writes an integer in decimal.
+pub(crate) fn write_i64(v: i64, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[pos..]);
+}
+
+fn write_float_text(text: &str, out: &mut Vec<u8>) {
+    // Jackson quotes the non-numeric values (JsonWriteFeature.WRITE_NAN_AS_STRINGS).
+    if text.as_bytes()[text.len() - 1].is_ascii_digit() {
+        out.extend_from_slice(text.as_bytes());
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// `ClassCastException` in `convertToJson` becomes this message.
+#[cold]
+fn invalid_type(schema: &Schema, value: &Value) -> ConvertError {
+    data_err(format!("Invalid type for {}: class {}", schema.kind, value.java_class()))
+}
+
+/// The schema type Connect infers from a schemaless value's Java class.
+fn schemaless_type(value: &Value) -> Result<Type, ConvertError> {
+    Ok(match value {
+        Value::Boolean(_) => Type::Boolean,
+        Value::Int8(_) => Type::Int8,
+        Value::Int16(_) => Type::Int16,
+        Value::Int32(_) => Type::Int32,
+        Value::Int64(_) => Type::Int64,
+        Value::Float32(_) => Type::Float32,
+        Value::Float64(_) => Type::Float64,
+        Value::String(_) => Type::String,
+        Value::Bytes(_) => Type::Bytes,
+        Value::Array(_) => Type::Array,
+        Value::Map(_) => Type::Map,
+        Value::Struct(_) => Type::Struct,
+        Value::Null | Value::Decimal(_) | Value::Date(_) | Value::Time(_) | Value::Timestamp(_) => {
+            return Err(data_err(format!(
+                "Java class class {} does not have corresponding schema type.",
+                value.java_class()
+            )))
+        }
+    })
+}
+
+impl Encoder {
+    /// `convertToJson(schema, value)` appended to `out`.
+    pub(crate) fn write_value(
+        self,
+        schema: Option<&Schema>,
+        value: &Value,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConvertError> {
+        if value.is_null() {
+            let Some(schema) = schema else {
+                out.extend_from_slice(b"null");
+                return Ok(());
+            };
+            if let (Some(default), true) = (&schema.default, self.replace_null_with_default) {
+                if !default.is_null() {
+                    return self.write_value(Some(schema), default, out);
+                }
+            }
+            if schema.optional {
+                out.extend_from_slice(b"null");
+                return Ok(());
+            }
+            return Err(data_err(
+                "Conversion error: null value for field that is required and has no default value",
+            ));
+        }
+        if let Some(schema) = schema {
+            if let Some(name) = schema.name.as_deref() {
+                match name {
+                    logical::DECIMAL => return self.write_decimal(schema, value, out),
+                    logical::DATE | logical::TIME | logical::TIMESTAMP => {
+                        return write_date(name, value, out);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let kind = match schema {
+            Some(s) => s.kind,
+            None => schemaless_type(value)?,
+        };
+        let mut buf = FloatBuf::default();
+        match (kind, value) {
+            (Type::Int8, Value::Int8(v)) => write_i64(i64::from(*v), out),
+            (Type::Int16, Value::Int16(v)) => write_i64(i64::from(*v), out),
+            (Type::Int32, Value::Int32(v)) => write_i64(i64::from(*v), out),
+            (Type::Int64, Value::Int64(v)) => write_i64(*v, out),
+            (Type::Float32, Value::Float32(v)) => write_float_text(format_java_float(*v, &mut buf), out),
+            (Type::Float64, Value::Float64(v)) => write_float_text(format_java_double(*v, &mut buf), out),
+            (Type::Boolean, Value::Boolean(b)) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            (Type::String, Value::String(s)) => write_json_string(s, out),
+            (Type::Bytes, Value::Bytes(b)) => {
+                out.push(b'"');
+                base64::encode_into(b, out);
+                out.push(b'"');
+            }
+            (Type::Bytes, other) => {
+                return Err(data_err(format!("Invalid type for bytes type: class {}", other.java_class())))
+            }
+            (Type::Array, Value::Array(items)) => {
+                let items_schema = schema.and_then(|s| s.value_schema.as_deref());
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    self.write_value(items_schema, item, out)?;
+                }
+                out.push(b']');
+            }
+            (Type::Map, Value::Map(entries)) => self.write_map(schema, entries, out)?,
+            (Type::Struct, Value::Struct(s)) => {
+                let schema = match schema {
+                    Some(sch) if std::ptr::eq(Arc::as_ptr(&s.schema), sch) || *s.schema == *sch => sch,
+                    _ => return Err(data_err("Mismatching schema.")),
+                };
+                out.push(b'{');
+                for (i, field) in schema.fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_json_string(&field.name, out);
+                    out.push(b':');
+                    let v = s.values.get(field.index).unwrap_or(&Value::Null);
+                    self.write_value(Some(&field.schema), v, out)?;
+                }
+                out.push(b'}');
+            }
+            (_, other) => {
+                // Only reachable with a schema: schemaless types are inferred from the value.
+                let schema = schema.ok_or_else(|| data_err("Mismatching schema."))?;
+                return Err(invalid_type(schema, other));
+            }
+        }
+        Ok(())
+    }
+
+    fn write_map(
+        self,
+        schema: Option<&Schema>,
+        entries: &[(Value, Value)],
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConvertError> {
+        let key_schema = schema.and_then(|s| s.key_schema.as_deref());
+        let value_schema = schema.and_then(|s| s.value_schema.as_deref());
+        let object_mode = match schema {
+            None => entries.iter().all(|(k, _)| matches!(k, Value::String(_))),
+            Some(_) => key_schema.is_none_or(|k| k.kind == Type::String),
+        };
+        if !object_mode {
+            out.push(b'[');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.push(b'[');
+                self.write_value(key_schema, k, out)?;
+                out.push(b',');
+                self.write_value(value_schema, v, out)?;
+                out.push(b']');
+            }
+            out.push(b']');
+            return Ok(());
+        }
+        if entries.iter().any(|(k, _)| !matches!(k, Value::String(_))) {
+            return self.write_map_slow(key_schema, value_schema, entries, out);
+        }
+        out.push(b'{');
+        for (i, (k, v)) in entries.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            if let Value::String(k) = k {
+                write_json_string(k, out);
+            }
+            out.push(b':');
+            self.write_value(value_schema, v, out)?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
+    /// Object-mode maps whose keys are not all strings (nulls with an optional or defaulted
+    /// string key schema): each key is converted, then used through `JsonNode.asText()` (a null
+    /// key becomes `"null"`), and a repeated key text replaces the earlier value in place, as
+    /// `ObjectNode.set` does.
+    #[cold]
+    fn write_map_slow(
+        self,
+        key_schema: Option<&Schema>,
+        value_schema: Option<&Schema>,
+        entries: &[(Value, Value)],
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConvertError> {
+        let mut members: Vec<(String, Vec<u8>)> = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            let key_text = self.key_text(key_schema, k)?;
+            let mut value = Vec::new();
+            self.write_value(value_schema, v, &mut value)?;
+            match members.iter_mut().find(|(name, _)| *name == key_text) {
+                Some(slot) => slot.1 = value,
+                None => members.push((key_text, value)),
+            }
+        }
+        out.push(b'{');
+        for (i, (k, v)) in members.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_json_string(k, out);
+            out.push(b':');
+            out.extend_from_slice(v);
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
+    fn key_text(self, key_schema: Option<&Schema>, key: &Value) -> Result<String, ConvertError> {
+        match key {
+            Value::String(s) => Ok(s.clone()),
+            Value::Null => {
+                if let Some(ks) = key_schema {
+                    if let (Some(default), true) = (&ks.default, self.replace_null_with_default) {
+                        if !default.is_null() {
+                            return self.key_text(Some(ks), default);
+                        }
+                    }
+                    if !ks.optional {
+                        return Err(data_err(
+                            "Conversion error: null value for field that is required and has no default value",
+                        ));
+                    }
+                }
+                Ok("null".to_owned())
+            }
+            other => match key_schema {
+                Some(ks) => Err(invalid_type(ks, other)),
+                None => Ok(crate::data::display::java_to_string(other)),
+            },
+        }
+    }
+
+    fn write_decimal(self, schema: &Schema, value: &Value, out: &mut Vec<u8>) -> Result<(), ConvertError> {
+        let Value::Decimal(d) = value else {
+            return Err(data_err(format!(
+                "Invalid type for Decimal, expected BigDecimal but was class {}",
+                value.java_class()
+            )));
+        };
+        match self.decimal_format {
+            DecimalFormat::Numeric => {
+                let mut text = String::new();
+                d.write_java_string(&mut text);
+                out.extend_from_slice(text.as_bytes());
+            }
+            DecimalFormat::Base64 => {
+                let scale_text = schema
+                    .parameter(logical::DECIMAL_SCALE)
+                    .ok_or_else(|| data_err("Invalid Decimal schema: scale parameter not found."))?;
+                let scale: i32 = scale_text
+                    .parse()
+                    .map_err(|_| data_err("Invalid scale parameter found in Decimal schema: "))?;
+                if d.scale != scale {
+                    return Err(data_err(format!(
+                        "Decimal value has mismatching scale for given Decimal schema. Schema has scale {scale}, \
+                         value has scale {}.",
+                        d.scale
+                    )));
+                }
+                out.push(b'"');
+                base64::encode_into(d.minimal_unscaled(), out);
+                out.push(b'"');
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Date, Time and Timestamp: any of the three values (all `java.util.Date` in Connect), checked
+/// as `Date/Time/Timestamp.fromLogical` check them.
+fn write_date(name: &str, value: &Value, out: &mut Vec<u8>) -> Result<(), ConvertError> {
+    let what = match name {
+        logical::DATE => "Date",
+        logical::TIME => "Time",
+        _ => "Timestamp",
+    };
+    let Some(millis) = date_millis(value) else {
+        return Err(data_err(format!(
+            "Invalid type for {what}, expected Date but was class {}",
+            value.java_class()
+        )));
+    };
+    match what {
+        "Date" => {
+            if millis.rem_euclid(MILLIS_PER_DAY) != 0 {
+                return Err(data_err(
+                    "Kafka Connect Date type should not have any time fields set to non-zero values.",
+                ));
+            }
+            write_i64(i64::from((millis / MILLIS_PER_DAY) as i32), out);
+        }
+        "Time" => {
+            if !(0..=MILLIS_PER_DAY).contains(&millis) {
+                return Err(data_err(
+                    "Kafka Connect Time type should not have any date fields set to non-zero values.",
+                ));
+            }
+            write_i64(millis, out);
+        }
+        _ => write_i64(millis, out),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json_string(s: &str) -> String {
+        let mut out = Vec::new();
+        write_json_string(s, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_escape_as_jackson() {
+        // Connect 4.3.1 output for the same Java string (see golden strings.json).
+        assert_eq!(
+            json_string("a\"b\\c/d\n\t\r\u{8}\u{c}\u{1}\u{1f}\u{7f}\u{80}é\u{2028}😀"),
+            "\"a\\\"b\\\\c/d\\n\\t\\r\\b\\f\\u0001\\u001F\u{7f}\u{80}é\u{2028}\\uD83D\\uDE00\""
+        );
+        assert_eq!(json_string(""), "\"\"");
+    }
+
+    #[test]
+    fn integers_print_in_decimal() {
+        for v in [0, -1, 42, i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            write_i64(v, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), v.to_string());
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Converters: Kafka record bytes ⇄ Connect schema and value, in plain Rust.
+//!
+//! Connect compat: mirrors `org.apache.kafka.connect.storage.Converter`. A converter is built
+//! once per task from its `key.converter.*`/`value.converter.*` properties and then called for
+//! every record; [`build_converter`] resolves the class names and short aliases users put in
+//! their configs. The implementations are `JsonConverter` (`json/`), `StringConverter` and
+//! `ByteArrayConverter`.
+
+pub mod bytearray;
+mod charset;
+pub mod config;
+pub mod json;
+pub mod string;
+
+use crate::data::{SchemaRef, Value};
+use crate::errors::ConvertError;
+
+pub use bytearray::ByteArrayConverter;
+pub use config::ConverterProps;
+pub use json::{DecimalFormat, JsonConverter, JsonConverterConfig};
+pub use string::StringConverter;
+
+/// Fully qualified class name of Connect's JSON converter.
+pub const JSON_CONVERTER_CLASS: &str = "org.apache.kafka.connect.json.JsonConverter";
+/// Fully qualified class name of Connect's byte-array converter.
+pub const BYTE_ARRAY_CONVERTER_CLASS: &str = "org.apache.kafka.connect.converters.ByteArrayConverter";
+/// Fully qualified class name of Connect's string converter.
+pub const STRING_CONVERTER_CLASS: &str = "org.apache.kafka.connect.storage.StringConverter";
+
+/// Converts between Kafka's serialized bytes and Connect data (Connect's `Converter`).
+///
+/// # Contract
+/// One instance serves one task (key or value side), so methods take `&mut self` and may keep
+/// caches without locks. Neither method keeps references to its arguments. On error, `out` is
+/// left as it was.
+pub trait Converter: Send {
+    /// Connect's `toConnectData`: bytes (`None` = Kafka null) → (schema, value).
+    ///
+    /// # Errors
+    /// [`ConvertError::Data`] with Connect's message when the bytes cannot be converted.
+    fn to_connect(
+        &mut self,
+        topic: &str,
+        data: Option<&[u8]>,
+    ) -> Result<(Option<SchemaRef>, Value), ConvertError>;
+
+    /// Connect's `fromConnectData`: appends the serialized form to `out` and returns `Ok(true)`,
+    /// or returns `Ok(false)` for a Kafka null (tombstone) leaving `out` untouched.
+    ///
+    /// # Errors
+    /// [`ConvertError::Data`] with Connect's message when the value does not fit the schema or
+    /// the format.
+    // Connect's method name; it converts from Connect data, not from `self`.
+    #[allow(clippy::wrong_self_convention)]
+    fn from_connect(
+        &mut self,
+        topic: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, ConvertError>;
+}
+
+/// Builds the converter named by `class_name` (a Connect class name or its simple name) from its
+/// own properties (prefix `key.converter.`/`value.converter.` already removed).
+///
+/// # Errors
+/// [`ConvertError::Config`] naming the class when it is not one of the supported converters, or
+/// naming the key when a property is invalid.
+pub fn build_converter(
+    class_name: &str,
+    props: &ConverterProps,
+    is_key: bool,
+) -> Result<Box<dyn Converter>, ConvertError> {
+    match class_name.trim() {
+        JSON_CONVERTER_CLASS | "JsonConverter" => {
+            Ok(Box::new(JsonConverter::new(JsonConverterConfig::from_props(props, is_key)?)?))
+        }
+        STRING_CONVERTER_CLASS | "StringConverter" => Ok(Box::new(StringConverter::from_props(props)?)),
+        BYTE_ARRAY_CONVERTER_CLASS | "ByteArrayConverter" => Ok(Box::new(ByteArrayConverter)),
+        other => Err(ConvertError::config(
+            if is_key { "key.converter" } else { "value.converter" },
+            format!(
+                "Invalid value {other} for configuration {}: Class {other} could not be found.",
+                if is_key { "key.converter" } else { "value.converter" }
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> ConverterProps {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn resolves_class_names_and_aliases() {
+        for name in [JSON_CONVERTER_CLASS, "JsonConverter", STRING_CONVERTER_CLASS, "StringConverter"] {
+            assert!(build_converter(name, &props(&[]), false).is_ok(), "{name}");
+        }
+        let mut c = build_converter(BYTE_ARRAY_CONVERTER_CLASS, &props(&[]), true).unwrap();
+        let mut out = Vec::new();
+        assert!(c.from_connect("t", None, &Value::Bytes(vec![1]), &mut out).unwrap());
+        assert_eq!(out, [1]);
+        let mut c = build_converter("JsonConverter", &props(&[("schemas.enable", "false")]), false).unwrap();
+        let mut out = Vec::new();
+        c.from_connect("t", None, &Value::Int64(5), &mut out).unwrap();
+        assert_eq!(out, b"5");
+    }
+
+    #[test]
+    fn unknown_class_is_named_in_the_error() {
+        let Err(err) = build_converter("com.example.AvroConverter", &props(&[]), false) else {
+            panic!("expected an error");
+        };
+        assert_eq!(
+            err.to_string(),
+            "Invalid value com.example.AvroConverter for configuration value.converter: \
+             Class com.example.AvroConverter could not be found."
+        );
+        assert!(matches!(err, ConvertError::Config { key, .. } if key == "value.converter"));
+    }
+
+    #[test]
+    fn invalid_properties_fail_at_build_time() {
+        let Err(err) = build_converter("JsonConverter", &props(&[("schemas.enable", "yes")]), false) else {
+            panic!("expected an error");
+        };
+        assert_eq!(
+            err.to_string(),
+            "Invalid value yes for configuration schemas.enable: Expected value to be either true or false"
+        );
+    }
+}
