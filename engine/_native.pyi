@@ -16,9 +16,11 @@ class RegexRouter:
         """Routes every topic in one call; a topic that does not match is returned unchanged."""
 
 _Props = dict[str, str]
-_Headers = list[tuple[str, bytes | None]]
+_Headers = list[tuple[str, bytes | None]] | tuple[tuple[str, bytes | None], ...]
 _RecordIn = tuple[str, int | None, int | None, int | None, bytes | None, bytes | None, _Headers]
-_RecordOut = tuple[str, int | None, int | None, bytes | None, bytes | None, _Headers]
+_RecordOut = tuple[
+    str, int | None, int | None, bytes | None, bytes | None, tuple[tuple[str, bytes | None], ...]
+]
 _Stage = tuple[str, str, _Props, str | None, str | None, _Props | None, bool]
 
 class Pipeline:

@@ -110,6 +110,6 @@ class Pipeline:
             else:
                 topic, partition, timestamp, key, value, headers = result
                 outcomes.append(
-                    Outcome(RawRecord(topic, partition, source.offset, timestamp, key, value, headers))
+                    Outcome(RawRecord(topic, partition, source.offset, timestamp, key, value, list(headers)))
                 )
         return outcomes

@@ -18,6 +18,15 @@ use crate::smt::{ChainError, StageConfig, TransformChain};
 /// default `SimpleHeaderConverter` (it also infers numbers and booleans, which we do not yet).
 static HEADER_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| Arc::new(Schema::new(Type::String).optional()));
 
+/// A header value as text, the way `SimpleHeaderConverter` writes it for our string headers.
+pub fn header_text(value: &Value) -> Option<Vec<u8>> {
+    match value {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone().into_bytes()),
+        other => Some(java_to_string(other).into_bytes()),
+    }
+}
+
 /// A record in serialized form, borrowed from the caller (e.g. Python `bytes` objects).
 #[derive(Debug, Clone, Copy)]
 pub struct RecordIn<'a> {
@@ -158,40 +167,44 @@ impl Pipeline {
         self.chain.apply(record).map_err(RecordError::chain)
     }
 
-    /// Serializes a (transformed) record with the same converters.
+    /// Serializes a (transformed) record's key and value with the same converters into `key` and
+    /// `value` (cleared first, so callers can reuse the buffers); `false` means a Kafka null.
+    ///
+    /// # Errors
+    /// The converter stage and message when the data does not fit the format.
+    pub fn serialize(
+        &mut self,
+        record: &Record,
+        key: &mut Vec<u8>,
+        value: &mut Vec<u8>,
+    ) -> Result<(bool, bool), RecordError> {
+        key.clear();
+        value.clear();
+        let has_key = self
+            .key
+            .from_connect(&record.topic, record.key_schema.as_ref(), &record.key, key)
+            .map_err(|e| RecordError::convert(Stage::KeyConverter, &e))?;
+        let has_value = self
+            .value
+            .from_connect(&record.topic, record.value_schema.as_ref(), &record.value, value)
+            .map_err(|e| RecordError::convert(Stage::ValueConverter, &e))?;
+        Ok((has_key, has_value))
+    }
+
+    /// Serializes a (transformed) record with the same converters, headers as text.
     ///
     /// # Errors
     /// The converter stage and message when the data does not fit the format.
     pub fn from_connect(&mut self, record: &Record) -> Result<RecordOut, RecordError> {
-        let mut key = Vec::new();
-        let has_key = self
-            .key
-            .from_connect(&record.topic, record.key_schema.as_ref(), &record.key, &mut key)
-            .map_err(|e| RecordError::convert(Stage::KeyConverter, &e))?;
-        let mut value = Vec::new();
-        let has_value = self
-            .value
-            .from_connect(&record.topic, record.value_schema.as_ref(), &record.value, &mut value)
-            .map_err(|e| RecordError::convert(Stage::ValueConverter, &e))?;
-        let headers = record
-            .headers
-            .iter()
-            .map(|h| {
-                let text = match &h.value {
-                    Value::Null => None,
-                    Value::String(s) => Some(s.clone().into_bytes()),
-                    other => Some(java_to_string(other).into_bytes()),
-                };
-                (h.key.clone(), text)
-            })
-            .collect();
+        let (mut key, mut value) = (Vec::new(), Vec::new());
+        let (has_key, has_value) = self.serialize(record, &mut key, &mut value)?;
         Ok(RecordOut {
             topic: record.topic.clone(),
             partition: record.partition,
             timestamp: record.timestamp,
             key: has_key.then_some(key),
             value: has_value.then_some(value),
-            headers,
+            headers: record.headers.iter().map(|h| (h.key.clone(), header_text(&h.value))).collect(),
         })
     }
 

@@ -7,7 +7,8 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use crate::pipeline::{Pipeline, RecordIn, RecordOut};
+use crate::data::Record;
+use crate::pipeline::{header_text, Pipeline, RecordIn};
 use crate::smt::{PredicateConfig, StageConfig};
 
 type Props = BTreeMap<String, String>;
@@ -41,17 +42,52 @@ fn optional_bytes<'a>(item: &'a Bound<'_, PyAny>) -> PyResult<Option<&'a [u8]>> 
     }
 }
 
-fn record_tuple(py: Python<'_>, out: RecordOut) -> PyResult<Bound<'_, PyTuple>> {
-    let headers = PyList::empty(py);
-    for (key, value) in out.headers {
-        headers.append((key, value.map(|v| PyBytes::new(py, &v))))?;
+/// Output buffers and the last routed topic, reused across the records of a batch so that the
+/// common case allocates only the Python objects it returns.
+struct Scratch<'py> {
+    key: Vec<u8>,
+    value: Vec<u8>,
+    topic: Option<Bound<'py, PyString>>,
+}
+
+impl<'py> Scratch<'py> {
+    fn topic(&mut self, py: Python<'py>, topic: &str) -> PyResult<Bound<'py, PyString>> {
+        // Transforms such as RegexRouter map a batch's records to a handful of topics: reuse the
+        // previous record's string when it is the same topic.
+        if let Some(last) = &self.topic {
+            if last.to_str()? == topic {
+                return Ok(last.clone());
+            }
+        }
+        let fresh = PyString::new(py, topic);
+        self.topic = Some(fresh.clone());
+        Ok(fresh)
     }
+}
+
+fn record_tuple<'py>(
+    py: Python<'py>,
+    record: &Record,
+    has_key: bool,
+    has_value: bool,
+    scratch: &mut Scratch<'py>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let headers = if record.headers.is_empty() {
+        PyTuple::empty(py)
+    } else {
+        let pairs = record
+            .headers
+            .iter()
+            .map(|h| (h.key.as_str(), header_text(&h.value).map(|v| PyBytes::new(py, &v))))
+            .collect::<Vec<_>>();
+        PyTuple::new(py, pairs)?
+    };
     (
-        PyString::new(py, &out.topic),
-        out.partition,
-        out.timestamp,
-        out.key.map(|k| PyBytes::new(py, &k)),
-        out.value.map(|v| PyBytes::new(py, &v)),
+        scratch.topic(py, &record.topic)?,
+        record.partition,
+        record.timestamp,
+        has_key.then(|| PyBytes::new(py, &scratch.key)),
+        has_value.then(|| PyBytes::new(py, &scratch.value)),
         headers,
     )
         .into_pyobject(py)
@@ -97,6 +133,7 @@ impl PyPipeline {
         let results = PyList::empty(py);
         let errors = PyList::empty(py);
         let mut header_items: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = Vec::new();
+        let mut scratch = Scratch { key: Vec::new(), value: Vec::new(), topic: None };
         for (position, item) in records.iter().enumerate() {
             let fields = item.cast::<PyTuple>()?;
             if fields.len() != 7 {
@@ -108,7 +145,8 @@ impl PyPipeline {
             let key_obj = fields.get_item(4)?;
             let value_obj = fields.get_item(5)?;
             header_items.clear();
-            for header in fields.get_item(6)?.cast::<PyList>()?.iter() {
+            for header in fields.get_item(6)?.try_iter()? {
+                let header = header?;
                 let pair = header.cast::<PyTuple>()?;
                 header_items.push((pair.get_item(0)?, pair.get_item(1)?));
             }
@@ -125,8 +163,16 @@ impl PyPipeline {
                 value: optional_bytes(&value_obj)?,
                 headers: &headers,
             };
-            match pipeline.round_trip(&input) {
-                Ok(Some(out)) => results.append(record_tuple(py, out)?)?,
+            let outcome = pipeline.to_connect(&input).and_then(|record| match record {
+                Some(record) => pipeline
+                    .serialize(&record, &mut scratch.key, &mut scratch.value)
+                    .map(|(has_key, has_value)| Some((record, has_key, has_value))),
+                None => Ok(None),
+            });
+            match outcome {
+                Ok(Some((record, has_key, has_value))) => {
+                    results.append(record_tuple(py, &record, has_key, has_value, &mut scratch)?)?;
+                }
                 Ok(None) => results.append(py.None())?,
                 Err(err) => {
                     results.append(py.None())?;
