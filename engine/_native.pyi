@@ -37,11 +37,23 @@ class Pipeline:
     def warnings(self) -> list[str]:
         """Deprecation warnings from building the chain."""
 
-    def sink_batch(
-        self, records: list[_RecordIn], /
-    ) -> tuple[list[_RecordOut | None], list[tuple[int, str, str | None, str]]]:
-        """Runs a batch as a sink task would and serializes the results again.
+    def sink_batch(self, records: list[_RecordIn], /) -> RecordBatch:
+        """Runs a batch as a sink task would and serializes the results again, natively."""
 
-        Returns one result per input (None when dropped or failed) and `(position, stage, alias,
-        message)` for each failed record.
-        """
+class RecordBatch:
+    """The output of `Pipeline.sink_batch`, held in Rust until asked for."""
+
+    def __len__(self) -> int: ...
+    def records(self) -> list[_RecordOut | None]:
+        """One entry per input record; None when it was dropped or failed."""
+
+    def errors(self) -> list[tuple[int, str, str | None, str]]:
+        """`(position, stage, alias, message)` for each failed record."""
+
+    @property
+    def dropped(self) -> int:
+        """How many input records the chain dropped."""
+
+    @property
+    def nbytes(self) -> int:
+        """Total bytes of keys, values and header values."""

@@ -97,9 +97,10 @@ class Pipeline:
 
     def sink_batch(self, records: Sequence[RawRecord]) -> list[Outcome]:
         """Runs a batch as a sink task would: bytes → Connect data → transforms → bytes."""
-        results, errors = self._native.sink_batch(
+        batch = self._native.sink_batch(
             [(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value, r.headers) for r in records]
         )
+        results, errors = batch.records(), batch.errors()
         failed = {position: StageError(stage, message, alias) for position, stage, alias, message in errors}
         outcomes = []
         for position, (source, result) in enumerate(zip(records, results, strict=True)):

@@ -17,7 +17,7 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = false)]
 mod _native {
     #[pymodule_export]
-    use crate::py::pipeline::PyPipeline;
+    use crate::py::pipeline::{PyPipeline, PyRecordBatch};
     #[pymodule_export]
     use crate::py::smt::PyRegexRouter;
 

@@ -218,6 +218,137 @@ impl Pipeline {
             None => Ok(None),
         }
     }
+
+    /// Runs one record through converters, chain and converters again, appending the outcome to
+    /// `batch` (serialized bytes go straight into the batch's shared buffer).
+    pub fn sink_into(&mut self, input: &RecordIn<'_>, batch: &mut RecordBatch) {
+        let slot = match self.to_connect(input) {
+            Ok(Some(record)) => match self.append(&record, batch) {
+                Ok(entry) => Slot::Record(entry),
+                Err(err) => Slot::Failed(err),
+            },
+            Ok(None) => Slot::Dropped,
+            Err(err) => Slot::Failed(err),
+        };
+        batch.slots.push(slot);
+    }
+
+    fn append(&mut self, record: &Record, batch: &mut RecordBatch) -> Result<OutEntry, RecordError> {
+        let start = batch.data.len();
+        let result = self.append_bytes(record, batch);
+        if result.is_err() {
+            // A value that fails after its key was written must leave no bytes behind.
+            batch.data.truncate(start);
+        }
+        result
+    }
+
+    fn append_bytes(&mut self, record: &Record, batch: &mut RecordBatch) -> Result<OutEntry, RecordError> {
+        let key = append_with(&mut batch.data, |out| {
+            self.key.from_connect(&record.topic, record.key_schema.as_ref(), &record.key, out)
+        })
+        .map_err(|e| RecordError::convert(Stage::KeyConverter, &e))?;
+        let value = append_with(&mut batch.data, |out| {
+            self.value.from_connect(&record.topic, record.value_schema.as_ref(), &record.value, out)
+        })
+        .map_err(|e| RecordError::convert(Stage::ValueConverter, &e))?;
+        let headers_start = batch.headers.len();
+        for header in &record.headers {
+            let text = header_text(&header.value);
+            let span = text.map(|bytes| {
+                let from = batch.data.len();
+                batch.data.extend_from_slice(&bytes);
+                span(from, batch.data.len())
+            });
+            batch.headers.push((header.key.clone(), span));
+        }
+        Ok(OutEntry {
+            topic: batch.topic_index(&record.topic),
+            partition: record.partition,
+            timestamp: record.timestamp,
+            key,
+            value,
+            headers: span(headers_start, batch.headers.len()),
+        })
+    }
+}
+
+/// Runs a converter writing into `out`, returning the span it wrote or `None` for a Kafka null.
+fn append_with(
+    out: &mut Vec<u8>,
+    write: impl FnOnce(&mut Vec<u8>) -> Result<bool, ConvertError>,
+) -> Result<Option<Span>, ConvertError> {
+    let from = out.len();
+    Ok(write(out)?.then(|| span(from, out.len())))
+}
+
+fn span(from: usize, to: usize) -> Span {
+    // Batches are bounded far below 4 GiB (a task's consume batch), so offsets fit in u32.
+    Span { from: from as u32, to: to as u32 }
+}
+
+/// A byte range in a batch's shared buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub from: u32,
+    pub to: u32,
+}
+
+/// One output record of a batch: everything but the bytes, which live in the batch's buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutEntry {
+    /// Index into the batch's distinct topics.
+    pub topic: u32,
+    pub partition: Option<i32>,
+    pub timestamp: Option<i64>,
+    pub key: Option<Span>,
+    pub value: Option<Span>,
+    /// Range into the batch's header list.
+    pub headers: Span,
+}
+
+/// What became of one input record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slot {
+    Record(OutEntry),
+    Dropped,
+    Failed(RecordError),
+}
+
+/// The output of a batch in a few allocations: one byte buffer for every key, value and header
+/// value, the distinct topics, and one slot per input record.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RecordBatch {
+    pub data: Vec<u8>,
+    pub topics: Vec<String>,
+    pub headers: Vec<(String, Option<Span>)>,
+    pub slots: Vec<Slot>,
+}
+
+impl RecordBatch {
+    /// An empty batch with room for `records` records of about `bytes_per_record` bytes.
+    pub fn with_capacity(records: usize, bytes_per_record: usize) -> Self {
+        Self {
+            data: Vec::with_capacity(records * bytes_per_record),
+            topics: Vec::new(),
+            headers: Vec::new(),
+            slots: Vec::with_capacity(records),
+        }
+    }
+
+    /// The bytes of a span.
+    pub fn bytes(&self, span: Span) -> &[u8] {
+        &self.data[span.from as usize..span.to as usize]
+    }
+
+    fn topic_index(&mut self, topic: &str) -> u32 {
+        // Batches map to a handful of topics, and usually the same one as the previous record.
+        if let Some(i) = self.topics.iter().rposition(|t| t == topic) {
+            return i as u32;
+        }
+        self.topics.push(topic.to_owned());
+        (self.topics.len() - 1) as u32
+    }
 }
 
 #[cfg(test)]
@@ -279,6 +410,23 @@ mod tests {
         assert_eq!(err.stage, Stage::ValueConverter);
         let err = p.round_trip(&input("t", Some(br#"{"schema":null,"payload":null}"#))).unwrap_err();
         assert_eq!((err.stage, err.alias.as_deref()), (Stage::Transformation, Some("mask")));
+    }
+
+    #[test]
+    fn batches_share_one_buffer_and_keep_failures_in_place() {
+        let conv = ("JsonConverter", &json(false));
+        let mut p = Pipeline::new(conv, conv, vec![]).unwrap();
+        let mut batch = RecordBatch::default();
+        for value in [&b"1"[..], b"{bad", b"[2]"] {
+            p.sink_into(&input("t", Some(value)), &mut batch);
+        }
+        assert_eq!(batch.topics, ["t"]);
+        assert_eq!(batch.slots.len(), 3);
+        assert!(matches!(&batch.slots[1], Slot::Failed(e) if e.stage == Stage::ValueConverter));
+        let Slot::Record(last) = &batch.slots[2] else { panic!("{:?}", batch.slots[2]) };
+        assert_eq!(batch.bytes(last.value.unwrap()), b"[2]");
+        assert_eq!(last.key, None);
+        assert_eq!(batch.data, b"1[2]");
     }
 
     #[test]

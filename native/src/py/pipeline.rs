@@ -7,8 +7,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use crate::data::Record;
-use crate::pipeline::{header_text, Pipeline, RecordIn};
+use crate::pipeline::{OutEntry, Pipeline, RecordBatch, RecordIn, Slot, Span};
 use crate::smt::{PredicateConfig, StageConfig};
 
 type Props = BTreeMap<String, String>;
@@ -42,57 +41,6 @@ fn optional_bytes<'a>(item: &'a Bound<'_, PyAny>) -> PyResult<Option<&'a [u8]>> 
     }
 }
 
-/// Output buffers and the last routed topic, reused across the records of a batch so that the
-/// common case allocates only the Python objects it returns.
-struct Scratch<'py> {
-    key: Vec<u8>,
-    value: Vec<u8>,
-    topic: Option<Bound<'py, PyString>>,
-}
-
-impl<'py> Scratch<'py> {
-    fn topic(&mut self, py: Python<'py>, topic: &str) -> PyResult<Bound<'py, PyString>> {
-        // Transforms such as RegexRouter map a batch's records to a handful of topics: reuse the
-        // previous record's string when it is the same topic.
-        if let Some(last) = &self.topic {
-            if last.to_str()? == topic {
-                return Ok(last.clone());
-            }
-        }
-        let fresh = PyString::new(py, topic);
-        self.topic = Some(fresh.clone());
-        Ok(fresh)
-    }
-}
-
-fn record_tuple<'py>(
-    py: Python<'py>,
-    record: &Record,
-    has_key: bool,
-    has_value: bool,
-    scratch: &mut Scratch<'py>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let headers = if record.headers.is_empty() {
-        PyTuple::empty(py)
-    } else {
-        let pairs = record
-            .headers
-            .iter()
-            .map(|h| (h.key.as_str(), header_text(&h.value).map(|v| PyBytes::new(py, &v))))
-            .collect::<Vec<_>>();
-        PyTuple::new(py, pairs)?
-    };
-    (
-        scratch.topic(py, &record.topic)?,
-        record.partition,
-        record.timestamp,
-        has_key.then(|| PyBytes::new(py, &scratch.key)),
-        has_value.then(|| PyBytes::new(py, &scratch.value)),
-        headers,
-    )
-        .into_pyobject(py)
-}
-
 #[pymethods]
 impl PyPipeline {
     #[new]
@@ -121,20 +69,13 @@ impl PyPipeline {
     }
 
     /// Runs a batch of `(topic, partition, offset, timestamp, key, value, headers)` tuples as a sink
-    /// task would and serializes the results again. Returns `(results, errors)`: one entry per input,
-    /// a `(topic, partition, timestamp, key, value, headers)` tuple or None (dropped or failed), and
-    /// `(position, stage, alias, message)` for each failed record.
-    fn sink_batch<'py>(
-        &self,
-        py: Python<'py>,
-        records: &Bound<'py, PyList>,
-    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+    /// task would and serializes the results again, into one native `RecordBatch`: no Python
+    /// object is created per record until the caller asks for one.
+    fn sink_batch(&self, records: &Bound<'_, PyList>) -> PyResult<PyRecordBatch> {
         let mut pipeline = self.lock()?;
-        let results = PyList::empty(py);
-        let errors = PyList::empty(py);
-        let mut header_items: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = Vec::new();
-        let mut scratch = Scratch { key: Vec::new(), value: Vec::new(), topic: None };
-        for (position, item) in records.iter().enumerate() {
+        let mut batch = RecordBatch::with_capacity(records.len(), 256);
+        let mut header_items = Vec::new();
+        for item in records.iter() {
             let fields = item.cast::<PyTuple>()?;
             if fields.len() != 7 {
                 return Err(PyValueError::new_err(
@@ -146,8 +87,7 @@ impl PyPipeline {
             let value_obj = fields.get_item(5)?;
             header_items.clear();
             for header in fields.get_item(6)?.try_iter()? {
-                let header = header?;
-                let pair = header.cast::<PyTuple>()?;
+                let pair = header?.cast_into::<PyTuple>()?;
                 header_items.push((pair.get_item(0)?, pair.get_item(1)?));
             }
             let mut headers = Vec::with_capacity(header_items.len());
@@ -163,24 +103,88 @@ impl PyPipeline {
                 value: optional_bytes(&value_obj)?,
                 headers: &headers,
             };
-            let outcome = pipeline.to_connect(&input).and_then(|record| match record {
-                Some(record) => pipeline
-                    .serialize(&record, &mut scratch.key, &mut scratch.value)
-                    .map(|(has_key, has_value)| Some((record, has_key, has_value))),
-                None => Ok(None),
-            });
-            match outcome {
-                Ok(Some((record, has_key, has_value))) => {
-                    results.append(record_tuple(py, &record, has_key, has_value, &mut scratch)?)?;
-                }
-                Ok(None) => results.append(py.None())?,
-                Err(err) => {
-                    results.append(py.None())?;
-                    errors.append((position, err.stage.connect_name(), err.alias, err.message))?;
-                }
+            pipeline.sink_into(&input, &mut batch);
+        }
+        Ok(PyRecordBatch { batch })
+    }
+}
+
+/// The output of `Pipeline.sink_batch`, held in Rust; records become Python objects on request.
+#[pyclass(name = "RecordBatch", module = "engine._native", frozen)]
+pub struct PyRecordBatch {
+    batch: RecordBatch,
+}
+
+impl PyRecordBatch {
+    fn record<'py>(
+        &self,
+        py: Python<'py>,
+        entry: &OutEntry,
+        topics: &[Bound<'py, PyString>],
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let bytes = |span: Option<Span>| span.map(|s| PyBytes::new(py, self.batch.bytes(s)));
+        let headers = if entry.headers.from == entry.headers.to {
+            PyTuple::empty(py)
+        } else {
+            let pairs = self.batch.headers[entry.headers.from as usize..entry.headers.to as usize]
+                .iter()
+                .map(|(key, value)| (key.as_str(), bytes(*value)))
+                .collect::<Vec<_>>();
+            PyTuple::new(py, pairs)?
+        };
+        (
+            topics[entry.topic as usize].clone(),
+            entry.partition,
+            entry.timestamp,
+            bytes(entry.key),
+            bytes(entry.value),
+            headers,
+        )
+            .into_pyobject(py)
+    }
+}
+
+#[pymethods]
+impl PyRecordBatch {
+    fn __len__(&self) -> usize {
+        self.batch.slots.len()
+    }
+
+    /// One entry per input record: a `(topic, partition, timestamp, key, value, headers)` tuple, or
+    /// None when the record was dropped or failed.
+    fn records<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let topics: Vec<_> = self.batch.topics.iter().map(|t| PyString::new(py, t)).collect();
+        let out = PyList::empty(py);
+        for slot in &self.batch.slots {
+            match slot {
+                Slot::Record(entry) => out.append(self.record(py, entry, &topics)?)?,
+                Slot::Dropped | Slot::Failed(_) => out.append(py.None())?,
             }
         }
-        Ok((results, errors))
+        Ok(out)
+    }
+
+    /// `(position, stage, alias, message)` for each failed record, in order.
+    fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for (position, slot) in self.batch.slots.iter().enumerate() {
+            if let Slot::Failed(err) = slot {
+                out.append((position, err.stage.connect_name(), err.alias.as_deref(), err.message.as_str()))?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many input records were dropped by the chain.
+    #[getter]
+    fn dropped(&self) -> usize {
+        self.batch.slots.iter().filter(|s| matches!(s, Slot::Dropped)).count()
+    }
+
+    /// Total bytes of keys, values and header values in the batch.
+    #[getter]
+    fn nbytes(&self) -> usize {
+        self.batch.data.len()
     }
 }
 
