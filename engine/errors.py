@@ -5,7 +5,7 @@ Each class carries the HTTP status the REST layer answers with, as Connect's exc
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "ConnectError", "DataError", "NotFoundError"]
+__all__ = ["ConfigError", "ConnectError", "DataError", "NotFoundError", "RetriableError"]
 
 
 class ConnectError(Exception):
@@ -28,3 +28,7 @@ class NotFoundError(ConnectError):
     """An unknown connector, task or plugin; REST answers 404."""
 
     error_code = 404
+
+
+class RetriableError(ConnectError):
+    """A transient failure: the runtime retries the operation (Connect's `RetriableException`)."""

@@ -1,5 +1,19 @@
 """The plugin API: the only part of `engine` that connectors may import (as Connect's `connect-api`)."""
 
+from engine.api.config import (
+    NO_DEFAULT,
+    ConfigKey,
+    ConfigSpec,
+    ConfigType,
+    Importance,
+    Password,
+    at_least,
+    between,
+    non_empty_string,
+    one_of,
+)
+from engine.api.connector import Connector, ConnectorContext, SinkConnector, SourceConnector
+from engine.api.records import Header, SinkRecord, SourceRecord, TimestampType
 from engine.api.schema import (
     BOOLEAN_SCHEMA,
     BYTES_SCHEMA,
@@ -29,7 +43,16 @@ from engine.api.schema import (
     Timestamp,
     Type,
 )
-from engine.errors import ConfigError, ConnectError, DataError
+from engine.api.task import (
+    OffsetReader,
+    SinkTask,
+    SinkTaskContext,
+    SourceTask,
+    SourceTaskContext,
+    Task,
+    TopicPartition,
+)
+from engine.errors import ConfigError, ConnectError, DataError, RetriableError
 
 __all__ = [
     "BOOLEAN_SCHEMA",
@@ -40,6 +63,7 @@ __all__ = [
     "INT16_SCHEMA",
     "INT32_SCHEMA",
     "INT64_SCHEMA",
+    "NO_DEFAULT",
     "OPTIONAL_BOOLEAN_SCHEMA",
     "OPTIONAL_BYTES_SCHEMA",
     "OPTIONAL_FLOAT32_SCHEMA",
@@ -51,15 +75,40 @@ __all__ = [
     "OPTIONAL_STRING_SCHEMA",
     "STRING_SCHEMA",
     "ConfigError",
+    "ConfigKey",
+    "ConfigSpec",
+    "ConfigType",
     "ConnectError",
+    "Connector",
+    "ConnectorContext",
     "DataError",
     "Date",
     "Decimal",
     "Field",
+    "Header",
+    "Importance",
+    "OffsetReader",
+    "Password",
+    "RetriableError",
     "Schema",
     "SchemaBuilder",
+    "SinkConnector",
+    "SinkRecord",
+    "SinkTask",
+    "SinkTaskContext",
+    "SourceConnector",
+    "SourceRecord",
+    "SourceTask",
+    "SourceTaskContext",
     "Struct",
+    "Task",
     "Time",
     "Timestamp",
+    "TimestampType",
+    "TopicPartition",
     "Type",
+    "at_least",
+    "between",
+    "non_empty_string",
+    "one_of",
 ]
