@@ -1,5 +1,6 @@
 """The plugin API: the only part of `engine` that connectors may import (as Connect's `connect-api`)."""
 
+from engine import __version__ as ENGINE_VERSION
 from engine.api.config import (
     NO_DEFAULT,
     ConfigKey,
@@ -57,6 +58,7 @@ from engine.errors import ConfigError, ConnectError, DataError, RetriableError
 __all__ = [
     "BOOLEAN_SCHEMA",
     "BYTES_SCHEMA",
+    "ENGINE_VERSION",
     "FLOAT32_SCHEMA",
     "FLOAT64_SCHEMA",
     "INT8_SCHEMA",
