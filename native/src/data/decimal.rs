@@ -404,6 +404,30 @@ impl Decimal {
         twos_complement_to_string(&self.unscaled)
     }
 
+    /// `BigDecimal.longValue()`: the fraction discarded, then the low 64 bits of the integer
+    /// (`intValue()`, `shortValue()` and `byteValue()` narrow this further, as Java's casts do).
+    pub fn to_i64_wrapping(&self) -> i64 {
+        self.as_text(&mut String::new()).to_i64_wrapping()
+    }
+
+    /// `BigDecimal.doubleValue()`: the nearest `f64`.
+    pub fn to_f64(&self) -> f64 {
+        self.as_text(&mut String::new()).to_f64()
+    }
+
+    /// `BigDecimal.floatValue()`: the nearest `f32`, rounded once from the exact value.
+    pub fn to_f32(&self) -> f32 {
+        self.as_text(&mut String::new()).to_f32()
+    }
+
+    /// The value in [`DecimalText`] form, its digits written into `scratch`, so the narrowing
+    /// rules exist only there.
+    fn as_text<'a>(&self, scratch: &'a mut String) -> DecimalText<'a> {
+        let (negative, mag) = Magnitude::from_twos_complement(&self.unscaled);
+        *scratch = mag.to_digits();
+        DecimalText { negative, digits: scratch.as_bytes(), scale: self.scale }
+    }
+
     /// The unscaled bytes in `BigInteger.toByteArray()` form (no redundant sign bytes).
     pub fn minimal_unscaled(&self) -> &[u8] {
         let m = minimal_twos_complement(&self.unscaled);
@@ -659,6 +683,78 @@ mod tests {
         assert_eq!(dec("1.251").with_scale(1, RoundingMode::HalfEven), Some(dec("1.3")));
         assert_eq!(dec("1.99").with_scale(0, RoundingMode::Down), Some(dec("1")));
         assert_eq!(dec("1.50").with_scale(1, RoundingMode::Unnecessary), Some(dec("1.5")));
+    }
+
+    /// A decimal from an `i128` unscaled value, its bytes made independently of this module.
+    fn from_i128(unscaled: i128, scale: i32) -> Decimal {
+        let bytes = unscaled.to_be_bytes();
+        // Minimal two's complement, as BigInteger.toByteArray() produces.
+        let mut start = 0;
+        while start < 15
+            && ((bytes[start] == 0 && bytes[start + 1] & 0x80 == 0)
+                || (bytes[start] == 0xff && bytes[start + 1] & 0x80 != 0))
+        {
+            start += 1;
+        }
+        Decimal { unscaled: bytes[start..].to_vec(), scale }
+    }
+
+    #[test]
+    fn big_decimals_print_and_narrow_like_java() {
+        let dec = from_i128;
+        assert_eq!(dec(42, 0).to_java_string(), "42");
+        assert_eq!(dec(-768, 2).to_java_string(), "-7.68");
+        assert_eq!(dec(5, 3).to_java_string(), "0.005");
+        assert_eq!(dec(5, 7).to_java_string(), "5E-7");
+        assert_eq!(dec(-123, 8).to_java_string(), "-0.00000123");
+        assert_eq!(dec(-123, 9).to_java_string(), "-1.23E-7");
+        assert_eq!(dec(1, 7).to_java_string(), "1E-7");
+        assert_eq!(dec(42, -2).to_java_string(), "4.2E+3");
+        assert_eq!(dec(0, 2).to_java_string(), "0.00");
+        assert_eq!(dec(0, -2).to_java_string(), "0E+2");
+        assert_eq!(dec(i128::MAX, 0).to_java_string(), i128::MAX.to_string());
+        // (long) Integer.MAX_VALUE + 1 → intValue() wraps to Integer.MIN_VALUE (CastTest).
+        assert_eq!(dec(2_147_483_648, 0).to_i64_wrapping() as i32, i32::MIN);
+        assert_eq!(dec(-1999, 3).to_i64_wrapping(), -1);
+        assert_eq!(dec(12, -2).to_i64_wrapping(), 1200);
+        assert_eq!(dec(1 << 64, 0).to_i64_wrapping(), 0);
+        assert_eq!(dec(-(1 << 64) - 5, 0).to_i64_wrapping(), -5);
+        assert_eq!(dec(-768, 2).to_f64().to_bits(), (-7.68f64).to_bits());
+        assert_eq!(dec(1, 1).to_f32().to_bits(), 0.1f32.to_bits());
+    }
+
+    #[test]
+    fn big_decimal_grammar() {
+        let mut scratch = Vec::new();
+        let mut parse = |text: &str| DecimalText::parse(text, &mut scratch).map(|t| t.to_decimal()).ok();
+        for bad in
+            ["", "+", "-", ".", "1e", "1e+", " 1", "1 ", "1_000", "0x10", "NaN", "Infinity", "1.2.3", "1e2.5"]
+        {
+            assert!(parse(bad).is_none(), "{bad:?}");
+        }
+        let n = Decimal::parse("-123.4500").unwrap();
+        assert_eq!(n, Decimal { unscaled: (-1_234_500_i32).to_be_bytes()[1..].to_vec(), scale: 4 });
+        assert_eq!(n.to_i64_wrapping(), -123);
+        assert!((n.to_f64() + 123.45).abs() < 1e-12);
+        assert_eq!(dec(".5").to_f64().to_bits(), 0.5_f64.to_bits());
+        assert_eq!(dec("1E+2").to_i64_wrapping(), 100);
+        // longValue keeps the low 64 bits.
+        assert_eq!(dec("18446744073709551617").to_i64_wrapping(), 1);
+        assert_eq!(dec("1e400").to_i64_wrapping(), 0);
+        assert!(parse("1e3000000000").is_none(), "scale overflows int");
+    }
+
+    #[test]
+    fn twos_complement_matches_big_integer_to_byte_array() {
+        let bytes = |text: &str| dec(text).unscaled;
+        assert_eq!(bytes("0"), [0x00]);
+        assert_eq!(bytes("127"), [0x7f]);
+        assert_eq!(bytes("128"), [0x00, 0x80]);
+        assert_eq!(bytes("-128"), [0x80]);
+        assert_eq!(bytes("-129"), [0xff, 0x7f]);
+        assert_eq!(bytes("-1"), [0xff]);
+        assert_eq!(bytes("-256"), [0xff, 0x00]);
+        assert_eq!(bytes("768"), [0x03, 0x00]);
     }
 
     #[test]

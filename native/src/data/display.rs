@@ -1,4 +1,5 @@
-//! Java's `toString()` for Connect values, as `StringConverter` and log messages print them.
+//! Java's `toString()` for Connect values, as `StringConverter` and log messages print them, and
+//! for the schemas and records Connect's error messages quote.
 //!
 //! Connect compat: `org.apache.kafka.connect.storage.StringConverter#fromConnectData` writes
 //! `value.toString()`, so the text of every value type is Java's: `Struct.toString()`
@@ -19,14 +20,13 @@
 
 use std::fmt::{self, Write as _};
 
+/// Milliseconds per day, as Connect's `Date` logical type uses (re-exported for the converters).
+pub use super::calendar::MILLIS_PER_DAY;
+
+use super::calendar::Fields;
+use super::record::Record;
+use super::schema::Schema;
 use super::value::{Struct, Value};
-
-/// Milliseconds per day, as Connect's `Date` logical type uses.
-pub const MILLIS_PER_DAY: i64 = 86_400_000;
-
-/// The first instant of the Gregorian calendar in `java.util.Date` (1582-10-15T00:00:00Z); earlier
-/// instants are shown in the Julian calendar, as `GregorianCalendar` does.
-const GREGORIAN_CUTOVER_MILLIS: i64 = -12_219_292_800_000;
 
 /// A stack buffer holding one formatted float; Java's longest double text is 24 bytes.
 #[derive(Clone, Copy)]
@@ -182,21 +182,22 @@ fn layout(buf: &mut FloatBuf, negative: bool, d: &Decomposed) {
 
 /// Java's `Double.toString(v)` into `buf`, returning the text.
 pub fn format_java_double(v: f64, buf: &mut FloatBuf) -> &str {
-    buf.clear();
-    if v.is_nan() {
-        buf.push_str("NaN");
-    } else if v.is_infinite() {
-        buf.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
-    } else if v == 0.0 {
-        buf.push_str(if v.is_sign_negative() { "-0.0" } else { "0.0" });
-    } else {
-        layout(buf, v < 0.0, &java_digits(v.abs()));
-    }
-    buf.as_str()
+    format_java(v, v.abs(), buf)
 }
 
 /// Java's `Float.toString(v)` into `buf`, returning the text.
 pub fn format_java_float(v: f32, buf: &mut FloatBuf) -> &str {
+    // Widening keeps NaN, the infinities, the zeros and the sign, which is all `format_java` reads
+    // from its first argument; the digits come from the float itself.
+    format_java(f64::from(v), v.abs(), buf)
+}
+
+/// `Double`/`Float.toString`: `v` classifies the value, `magnitude` (its absolute value in its own
+/// width) gives the digits.
+fn format_java<F>(v: f64, magnitude: F, buf: &mut FloatBuf) -> &str
+where
+    F: ryu::Float + fmt::LowerExp + Copy + PartialEq + std::str::FromStr,
+{
     buf.clear();
     if v.is_nan() {
         buf.push_str("NaN");
@@ -205,7 +206,7 @@ pub fn format_java_float(v: f32, buf: &mut FloatBuf) -> &str {
     } else if v == 0.0 {
         buf.push_str(if v.is_sign_negative() { "-0.0" } else { "0.0" });
     } else {
-        layout(buf, v < 0.0, &java_digits(v.abs()));
+        layout(buf, v < 0.0, &java_digits(magnitude));
     }
     buf.as_str()
 }
@@ -220,35 +221,6 @@ pub fn java_float_to_string(v: f32) -> String {
     format_java_float(v, &mut FloatBuf::default()).to_owned()
 }
 
-/// Proleptic Gregorian (year, month 1-12, day) of a day count since 1970-01-01.
-fn gregorian_from_days(days: i64) -> (i64, u32, u32) {
-    // Howard Hinnant's civil_from_days, valid over the whole i64 millisecond range.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// Julian-calendar (year, month, day) of a day count since 1970-01-01.
-fn julian_from_days(days: i64) -> (i64, u32, u32) {
-    // Julian day number algorithm with floor division so it holds for negative day numbers.
-    let jdn = days + 2_440_588;
-    let c = jdn + 32_082;
-    let d = (4 * c + 3).div_euclid(1461);
-    let e = c - (1461 * d).div_euclid(4);
-    let m = (5 * e + 2).div_euclid(153);
-    let day = (e - (153 * m + 2).div_euclid(5) + 1) as u32;
-    let month = (m + 3 - 12 * m.div_euclid(10)) as u32;
-    let year = d - 4800 + m.div_euclid(10);
-    (year, month, day)
-}
-
 /// Java's `java.util.Date.toString()` (`EEE MMM dd HH:mm:ss zzz yyyy`) in UTC, e.g.
 /// `Thu Jan 01 00:00:00 UTC 1970`. Years before 1 AD print their BC era year without a sign, as
 /// Java does; instants before 1582-10-15 use the Julian calendar.
@@ -256,19 +228,17 @@ pub fn java_date_to_string(millis: i64) -> String {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const MONTHS: [&str; 12] =
         ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let days = millis.div_euclid(MILLIS_PER_DAY);
-    let ms_of_day = millis.rem_euclid(MILLIS_PER_DAY);
-    let (year, month, day) =
-        if millis >= GREGORIAN_CUTOVER_MILLIS { gregorian_from_days(days) } else { julian_from_days(days) };
-    let era_year = if year <= 0 { 1 - year } else { year };
-    let weekday = DAYS[(days + 4).rem_euclid(7) as usize];
-    let secs = ms_of_day / 1000;
+    let f = Fields::from_epoch_millis(millis);
+    // Java appends the year as a plain int: no zero padding, unlike `SimpleDateFormat`'s `yyyy`.
     format!(
-        "{weekday} {} {day:02} {:02}:{:02}:{:02} UTC {era_year}",
-        MONTHS[month as usize - 1],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
+        "{} {} {:02} {:02}:{:02}:{:02} UTC {}",
+        DAYS[f.day_of_week as usize - 1],
+        MONTHS[f.month as usize - 1],
+        f.day,
+        f.hour,
+        f.minute,
+        f.second,
+        f.year_of_era()
     )
 }
 
@@ -351,6 +321,50 @@ fn write_struct(f: &mut dyn fmt::Write, s: &Struct) -> fmt::Result {
         write_value(f, value)?;
     }
     f.write_char('}')
+}
+
+/// Java's `ConnectSchema.toString()`: `Schema{name:TYPE}` or `Schema{TYPE}`, and `null` for no
+/// schema (`String.valueOf(null)`).
+pub fn java_schema_to_string(schema: Option<&Schema>) -> String {
+    match schema {
+        None => "null".to_owned(),
+        Some(Schema { name: Some(name), kind, .. }) => format!("Schema{{{name}:{kind}}}"),
+        Some(schema) => format!("Schema{{{}}}", schema.kind),
+    }
+}
+
+/// Java's `ConnectRecord.toString()`, as Connect's messages quote a record.
+///
+/// The `SourceRecord{…}`/`SinkRecord{…}` prefix Java puts first is left out: it prints fields
+/// (source partition and offset, original topic …) that [`Record`] does not carry.
+pub fn java_record_to_string(record: &Record) -> String {
+    let partition = record.partition.map_or_else(|| "null".to_owned(), |p| p.to_string());
+    let timestamp = record.timestamp.map_or_else(|| "null".to_owned(), |t| t.to_string());
+    let headers = if record.headers.is_empty() {
+        String::new()
+    } else {
+        let items: Vec<String> = record
+            .headers
+            .iter()
+            .map(|h| {
+                format!(
+                    "ConnectHeader(key={}, value={}, schema={})",
+                    h.key,
+                    java_to_string(&h.value),
+                    java_schema_to_string(h.schema.as_deref())
+                )
+            })
+            .collect();
+        format!("[{}]", items.join(", "))
+    };
+    format!(
+        "ConnectRecord{{topic='{}', kafkaPartition={partition}, key={}, keySchema={}, value={}, valueSchema={}, timestamp={timestamp}, headers=ConnectHeaders(headers={headers})}}",
+        record.topic,
+        java_to_string(&record.key),
+        java_schema_to_string(record.key_schema.as_deref()),
+        java_to_string(&record.value),
+        java_schema_to_string(record.value_schema.as_deref()),
+    )
 }
 
 #[cfg(test)]
@@ -481,6 +495,87 @@ mod tests {
         s.values[1] = Value::String("x".into());
         s.values[2] = Value::Array(vec![Value::String("p".into()), Value::String("q".into())]);
         assert_eq!(java_to_string(&Value::Struct(s)), "Struct{b=x,c=[p, q]}");
+    }
+
+    #[test]
+    fn doubles_print_like_java() {
+        for (v, s) in [
+            (42.0, "42.0"),
+            (-64.0, "-64.0"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (0.001, "0.001"),
+            (0.0001, "1.0E-4"),
+            (1e7, "1.0E7"),
+            (9_999_999.0, "9999999.0"),
+            (1.5e300, "1.5E300"),
+            (9.223_372_036_854_776E18, "9.223372036854776E18"),
+            (123.456, "123.456"),
+            (2e23, "2.0E23"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-Infinity"),
+        ] {
+            assert_eq!(java_double_to_string(v), s);
+        }
+        assert_eq!(java_float_to_string(32.0), "32.0");
+        assert_eq!(java_float_to_string(0.1), "0.1");
+        assert_eq!(java_float_to_string(1.0e10), "1.0E10");
+        assert_eq!(java_float_to_string(-42.125), "-42.125");
+    }
+
+    #[test]
+    fn values_and_records_print_like_java() {
+        use crate::data::{Header, Record};
+        let schema = Arc::new(Schema::structure([
+            ("a".to_owned(), Arc::new(Schema::new(Type::Int32))),
+            ("b".to_owned(), Arc::new(Schema::new(Type::String).optional())),
+            ("c".to_owned(), Arc::new(Schema::new(Type::Float64))),
+        ]));
+        let value = Value::Struct(Struct {
+            schema: Arc::clone(&schema),
+            values: vec![Value::Int32(1), Value::Null, Value::Float64(2.0)],
+        });
+        assert_eq!(java_to_string(&value), "Struct{a=1,c=2.0}");
+        assert_eq!(
+            java_to_string(&Value::Map(vec![(
+                Value::String("k".into()),
+                Value::Array(vec![Value::Int8(1), Value::Null])
+            )])),
+            "{k=[1, null]}"
+        );
+        assert_eq!(java_to_string(&Value::Timestamp(0)), "Thu Jan 01 00:00:00 UTC 1970");
+        assert_eq!(
+            java_schema_to_string(Some(&Schema::timestamp())),
+            "Schema{org.apache.kafka.connect.data.Timestamp:INT64}"
+        );
+        assert_eq!(java_schema_to_string(Some(&schema)), "Schema{STRUCT}");
+        let record = Record { topic: "test".into(), partition: Some(0), ..Record::default() };
+        assert_eq!(
+            java_record_to_string(&record),
+            "ConnectRecord{topic='test', kafkaPartition=0, key=null, keySchema=null, value=null, valueSchema=null, \
+             timestamp=null, headers=ConnectHeaders(headers=)}"
+        );
+        let record = Record {
+            headers: vec![Header {
+                key: "h".into(),
+                schema: Some(Arc::new(Schema::new(Type::String))),
+                value: Value::String("v".into()),
+            }],
+            ..record
+        };
+        assert!(java_record_to_string(&record).ends_with(
+            "headers=ConnectHeaders(headers=[ConnectHeader(key=h, value=v, schema=Schema{STRING})])}"
+        ));
+    }
+
+    #[test]
+    fn ties_and_early_years_print_as_java() {
+        // Java 17 and 25: the even digit wins a tie between two shortest candidates, and
+        // Date.toString() appends the year without zero padding.
+        // 312985.125 exactly, halfway between the candidates 312985.12 and 312985.13.
+        assert_eq!(java_float_to_string(2_503_881.0 / 8.0), "312985.12");
+        assert_eq!(java_double_to_string(2_973_865_467_747.656_3), "2.9738654677476562E12");
+        assert_eq!(java_date_to_string(-43_207_087_967_043), "Mon Oct 24 23:07:12 UTC 600");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! It mirrors `org.apache.kafka.connect.data` (`ConnectSchema`, `Struct`, the logical types) and
 //! `ConnectRecord`, so converters and transforms can follow Connect's semantics exactly.
 
+pub mod calendar;
 pub mod decimal;
 pub mod display;
 pub mod record;

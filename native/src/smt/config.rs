@@ -79,10 +79,7 @@ pub fn int(props: &Props, key: &str) -> Result<Option<i32>, TransformError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    }
+    use crate::smt::test_support::props;
 
     #[test]
     fn lists_split_and_trim() {

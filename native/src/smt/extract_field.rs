@@ -272,29 +272,7 @@ mod tests {
 
     use super::*;
     use crate::data::{SchemaRef, Struct, Type};
-
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    }
-
-    fn s(text: &str) -> Value {
-        Value::String(text.to_owned())
-    }
-
-    fn int32() -> SchemaRef {
-        Arc::new(Schema::new(Type::Int32))
-    }
-
-    fn key_record(schema: Option<SchemaRef>, key: Value) -> Record {
-        Record {
-            topic: "test".into(),
-            partition: Some(0),
-            offset: Some(0),
-            key_schema: schema,
-            key,
-            ..Record::default()
-        }
-    }
+    use crate::smt::test_support::{int32, key_record, props, s};
 
     fn key_xform(pairs: &[(&str, &str)]) -> ExtractField {
         ExtractField::new(Target::Key, &props(pairs)).unwrap()

@@ -1,8 +1,11 @@
-//! Plumbing shared by the field-level SMTs: the key-or-value operand, Connect's `Requirements`
-//! checks, struct-schema building, `Struct.get`/`put` semantics and the per-transform schema cache.
+//! Plumbing shared by the field-level SMTs: the key-or-value operand and the `apply` built on it,
+//! Connect's `Requirements` checks, struct-schema building (`SchemaUtil.copySchemaBasics`),
+//! `Struct.get`/`put` and `Map.get`/`put` semantics, config readers and the per-transform schema
+//! cache. Every SMT takes these from here, so each rule and message exists once.
 //!
 //! Connect compat: the messages are those of `org.apache.kafka.connect.transforms.util.Requirements`,
-//! `SchemaBuilder.field`, `Struct.put` (`ConnectSchema.validateValue`) and `ConfigDef.ValidList`, so
+//! `SchemaBuilder.field`, `Struct.put`/`lookupField` (`ConnectSchema.validateValue`),
+//! `ConnectSchema.fields()` and `ConfigDef.ValidList`, so
 //! a user searching for an error finds Connect's documentation of it. Schemaless maps keep their
 //! entries in insertion order, new keys last; Connect's `HashMap`s have no defined order, so this
 //! is one of the orders Connect could produce, not necessarily the one a given JVM does.
@@ -22,6 +25,45 @@ pub(crate) fn operand(record: &mut Record, target: Target) -> (&mut Option<Schem
         Target::Key => (&mut record.key_schema, &mut record.key),
         Target::Value => (&mut record.value_schema, &mut record.value),
     }
+}
+
+/// The `apply` shared by the `$Key`/`$Value` SMTs that pass a null operand through unchanged
+/// (Connect's `if (operatingValue(record) == null) return record;`); see
+/// [`rewrite_operand_even_if_null`] for the rest.
+///
+/// # Errors
+/// Whatever the chosen function returns.
+pub(crate) fn rewrite_operand(
+    mut record: Record,
+    target: Target,
+    schemaless: impl FnOnce(Value) -> Result<Value, TransformError>,
+    with_schema: impl FnOnce(&SchemaRef, Value) -> Result<(SchemaRef, Value), TransformError>,
+) -> Result<Option<Record>, TransformError> {
+    if operand(&mut record, target).1.is_null() {
+        return Ok(Some(record));
+    }
+    rewrite_operand_even_if_null(record, target, schemaless, with_schema)
+}
+
+/// The `apply` shared by the `$Key`/`$Value` SMTs: the operand is taken out of the record and
+/// rewritten by `schemaless` when it has no schema, or by `with_schema` (which also gives the new
+/// schema) when it has one; the results go back into the record.
+///
+/// # Errors
+/// Whatever the chosen function returns.
+pub(crate) fn rewrite_operand_even_if_null(
+    mut record: Record,
+    target: Target,
+    schemaless: impl FnOnce(Value) -> Result<Value, TransformError>,
+    with_schema: impl FnOnce(&SchemaRef, Value) -> Result<(SchemaRef, Value), TransformError>,
+) -> Result<Option<Record>, TransformError> {
+    let (schema_slot, value_slot) = operand(&mut record, target);
+    let value = std::mem::take(value_slot);
+    match schema_slot {
+        None => *value_slot = schemaless(value)?,
+        Some(schema) => (*schema, *value_slot) = with_schema(schema, value)?,
+    }
+    Ok(Some(record))
 }
 
 /// Connect's `Requirements.requireMap`: the value must be a schemaless map.
@@ -96,23 +138,25 @@ pub(crate) fn value_at(values: &[Value], index: usize) -> &Value {
 /// `replace.null.with.default` selects.
 pub(crate) fn field_value(values: &[Value], field: &Field, with_default: bool) -> Value {
     let value = value_at(values, field.index);
-    if value.is_null() && with_default {
-        if let Some(default) = &field.schema.default {
-            return default.clone();
-        }
+    if value.is_null() {
+        or_default(Value::Null, field, with_default)
+    } else {
+        value.clone()
     }
-    value.clone()
 }
 
 /// Like [`field_value`] but moves the value out of the struct instead of cloning it.
 pub(crate) fn take_field_value(values: &mut [Value], field: &Field, with_default: bool) -> Value {
-    let value = values.get_mut(field.index).map(std::mem::take).unwrap_or_default();
-    if value.is_null() && with_default {
-        if let Some(default) = &field.schema.default {
-            return default.clone();
-        }
+    or_default(values.get_mut(field.index).map(std::mem::take).unwrap_or_default(), field, with_default)
+}
+
+/// The rule of [`field_value`] for a value already read from `field`: a null becomes the field
+/// schema's default when `with_default` (and there is one).
+pub(crate) fn or_default(value: Value, field: &Field, with_default: bool) -> Value {
+    match (&value, &field.schema.default) {
+        (Value::Null, Some(default)) if with_default => default.clone(),
+        _ => value,
     }
-    value
 }
 
 /// The check `Struct.put` makes (through `ConnectSchema.validateValue`) that a null only goes
@@ -131,6 +175,66 @@ pub(crate) fn check_put(name: &str, schema: &Schema, value: &Value) -> Result<()
         )));
     }
     Ok(())
+}
+
+/// Connect's `Struct.lookupField` error for a name the struct's schema does not have.
+pub(crate) fn unknown_field(name: &str) -> TransformError {
+    TransformError::data(format!("{name} is not a valid field name"))
+}
+
+/// `Struct.put(fieldName, value)`: the field is looked up by name in the struct's own schema,
+/// then the value is checked as [`check_put`] does and stored.
+///
+/// # Errors
+/// [`unknown_field`] for a name the schema lacks, or [`check_put`]'s error.
+pub(crate) fn put(target: &mut Struct, name: &str, value: Value) -> Result<(), TransformError> {
+    let field = target.schema.field(name).ok_or_else(|| unknown_field(name))?;
+    check_put(&field.name, &field.schema, &value)?;
+    target.values[field.index] = value;
+    Ok(())
+}
+
+/// Re-puts the listed fields of a struct being rebuilt in place, as Connect's
+/// `for (Field field : schema.fields()) updated.put(field.name(), value.get(field))`: each value
+/// is read at its field's index (through the default when `with_default`), passed through `map`,
+/// checked as [`check_put`] does, and stored back at that index. `values` must have a slot for
+/// every field.
+///
+/// # Errors
+/// What `map` returns, or [`check_put`]'s error.
+pub(crate) fn put_fields(
+    values: &mut [Value],
+    fields: &[Field],
+    with_default: bool,
+    mut map: impl FnMut(&Field, Value) -> Result<Value, TransformError>,
+) -> Result<(), TransformError> {
+    for field in fields {
+        let value = map(field, take_field_value(values, field, with_default))?;
+        check_put(&field.name, &field.schema, &value)?;
+        values[field.index] = value;
+    }
+    Ok(())
+}
+
+/// `SchemaUtil.copySchemaBasics(from, into)`: name, version, doc and parameters of `from` onto
+/// `into` (not its optionality or default).
+pub(crate) fn copy_basics(from: &Schema, mut into: Schema) -> Schema {
+    into.name.clone_from(&from.name);
+    into.version = from.version;
+    into.doc.clone_from(&from.doc);
+    into.parameters.clone_from(&from.parameters);
+    into
+}
+
+/// Connect's `ConnectSchema.fields()`, which refuses anything but a struct schema.
+///
+/// # Errors
+/// `Cannot list fields on non-struct type`.
+pub(crate) fn struct_fields(schema: &Schema) -> Result<&[Field], TransformError> {
+    if schema.kind != Type::Struct {
+        return Err(TransformError::data("Cannot list fields on non-struct type"));
+    }
+    Ok(&schema.fields)
 }
 
 /// Builds a struct schema as `SchemaUtil.copySchemaBasics(source, SchemaBuilder.struct())` followed
@@ -159,13 +263,10 @@ pub(crate) fn struct_schema(
     }
     let mut schema = Schema::new(Type::Struct);
     schema.fields = built;
-    if let Some(source) = basics {
-        schema.name.clone_from(&source.name);
-        schema.version = source.version;
-        schema.doc.clone_from(&source.doc);
-        schema.parameters.clone_from(&source.parameters);
-    }
-    Ok(schema)
+    Ok(match basics {
+        Some(source) => copy_basics(source, schema),
+        None => schema,
+    })
 }
 
 /// Sets `key` to `value` in a schemaless map the way `HashMap.put` does: an existing string key
@@ -180,6 +281,23 @@ pub(crate) fn map_put(entries: &mut Vec<(Value, Value)>, key: &str, value: Value
 /// `HashMap.get(key)` on a schemaless map: the value, or null when absent.
 pub(crate) fn map_get(entries: &[(Value, Value)], key: &str) -> Value {
     entries.iter().find(|(k, _)| is_key(k, key)).map_or(Value::Null, |(_, v)| v.clone())
+}
+
+/// `map.put(key, f(map.get(key)))` on a schemaless map: the value under the string `key` (null
+/// when absent) is replaced, in place, by what `f` makes of it; an absent key is appended.
+///
+/// # Errors
+/// Whatever `f` returns.
+pub(crate) fn map_update<E>(
+    entries: &mut Vec<(Value, Value)>,
+    key: &str,
+    f: impl FnOnce(Value) -> Result<Value, E>,
+) -> Result<(), E> {
+    match entries.iter_mut().find(|(k, _)| is_key(k, key)) {
+        Some(entry) => entry.1 = f(std::mem::take(&mut entry.1))?,
+        None => entries.push((Value::String(key.to_owned()), f(Value::Null)?)),
+    }
+    Ok(())
 }
 
 /// Whether a schemaless map key is the string `key` (Java's `"key".equals(k)`).
@@ -273,16 +391,20 @@ pub(crate) fn abstract_transform(base: &str) -> TransformError {
 const SCHEMA_CACHE_CAPACITY: usize = 16;
 
 /// A small cache from an input schema to what a transform derives from it (usually the rewritten
-/// schema), standing in for Connect's `SynchronizedCache<>(new LRUCache<>(16))`.
+/// schema), standing in for Connect's `SynchronizedCache<>(new LRUCache<>(16))`: the least
+/// recently used entry is evicted first.
 ///
-/// Keys are compared by pointer: converters share one `Arc` per distinct schema, so the pointer is
-/// the cheap identity, and holding the key `Arc` keeps its address from being reused. A schema that
-/// arrives in a fresh `Arc` every time only costs a rebuild, never a wrong answer. Eviction is
-/// first-in-first-out (Connect's is least-recently-used), which only changes what is rebuilt.
-/// Returning the cached `Arc` also gives equal inputs the same output schema, as Connect's tests
-/// assert with `assertSame`, which lets the next transform's cache hit too.
+/// Keys are compared by pointer first: converters share one `Arc` per distinct schema, so the
+/// pointer is the cheap identity, and holding the key `Arc` keeps its address from being reused.
+/// [`get_or_build`](Self::get_or_build) then falls back to schema equality, as Connect keys its
+/// caches on `Schema.equals`; [`get_or_try_insert`](Self::get_or_try_insert) does not, so a schema
+/// that arrives in a fresh `Arc` every time costs a rebuild there, never a wrong answer (Rust's
+/// `Schema` equality, unlike Java's, cannot tell a `0.0` default from `-0.0`). Returning the cached
+/// value also gives equal inputs the same output schema, as Connect's tests assert with
+/// `assertSame`, which lets the next transform's cache hit too.
 #[derive(Debug)]
 pub(crate) struct SchemaCache<V> {
+    /// Least recently used first.
     slots: Mutex<Vec<(SchemaRef, V)>>,
 }
 
@@ -293,7 +415,13 @@ impl<V> Default for SchemaCache<V> {
 }
 
 impl<V: Clone> SchemaCache<V> {
-    /// The cached entry for `key`, or the result of `make` (cached when it succeeds).
+    /// An empty cache.
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// The entry cached for this very `key` (the same `Arc`), or the result of `make` (cached
+    /// when it succeeds).
     ///
     /// # Errors
     /// Whatever `make` returns; failures are not cached, as Connect does not cache them.
@@ -302,16 +430,49 @@ impl<V: Clone> SchemaCache<V> {
         key: &SchemaRef,
         make: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
+        self.get_or_insert_with(key, false, make)
+    }
+
+    /// The entry cached for `key` or for a schema equal to it, or the result of `build` (cached
+    /// when it succeeds).
+    ///
+    /// # Errors
+    /// Whatever `build` returns; failures are not cached.
+    pub(crate) fn get_or_build(
+        &self,
+        key: &SchemaRef,
+        build: impl FnOnce() -> Result<V, TransformError>,
+    ) -> Result<V, TransformError> {
+        self.get_or_insert_with(key, true, build)
+    }
+
+    fn get_or_insert_with<E>(
+        &self,
+        key: &SchemaRef,
+        by_value: bool,
+        make: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
         {
             // A panic while holding the lock cannot leave the Vec half-updated, so a poisoned
             // lock is still safe to use.
-            let slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
             // Newest first: a task usually sees one schema at a time.
-            if let Some((_, cached)) = slots.iter().rev().find(|(k, _)| Arc::ptr_eq(k, key)) {
-                return Ok(cached.clone());
+            let hit = slots
+                .iter()
+                .rposition(|(k, _)| Arc::ptr_eq(k, key))
+                .or_else(|| by_value.then(|| slots.iter().rposition(|(k, _)| **k == **key)).flatten());
+            if let Some(i) = hit {
+                let newest = slots.len() - 1;
+                // The common hit is already the newest entry and costs no move.
+                if i != newest {
+                    let entry = slots.remove(i);
+                    slots.push(entry);
+                }
+                return Ok(slots[newest].1.clone());
             }
         }
-        // Build outside the lock so a slow rebuild does not serialise other threads' hits.
+        // Build outside the lock so a slow rebuild does not serialise other threads' hits; two
+        // threads may then build the same entry once each, which is harmless.
         let built = make()?;
         let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
         if !slots.iter().any(|(k, _)| Arc::ptr_eq(k, key)) {
@@ -327,10 +488,7 @@ impl<V: Clone> SchemaCache<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    }
+    use crate::smt::test_support::props;
 
     #[test]
     fn requirement_messages_name_the_java_class() {
@@ -427,6 +585,81 @@ mod tests {
         assert_eq!(
             cache.get_or_try_insert::<&str>(&Arc::new(Schema::new(Type::Int8)), || Err("no")),
             Err("no")
+        );
+    }
+
+    #[test]
+    fn hits_by_pointer_or_value_and_evicts_the_oldest() {
+        let cache = SchemaCache::new();
+        let mut builds = 0;
+        let key = Arc::new(Schema::new(Type::Int32));
+        for _ in 0..3 {
+            cache
+                .get_or_build(&key, || {
+                    builds += 1;
+                    Ok(Arc::new(Schema::new(Type::Int64)))
+                })
+                .unwrap();
+        }
+        let equal = Arc::new(Schema::new(Type::Int32));
+        cache.get_or_build(&equal, || unreachable!("equal schemas hit")).unwrap();
+        assert_eq!(builds, 1);
+        for i in 0..SCHEMA_CACHE_CAPACITY {
+            let other = Arc::new(Schema::new(Type::String).named(i.to_string()));
+            cache.get_or_build(&other, || Ok(Arc::clone(&other))).unwrap();
+        }
+        let rebuilt = cache.get_or_build(&key, || Ok(Arc::new(Schema::new(Type::Boolean)))).unwrap();
+        assert_eq!(rebuilt.kind, Type::Boolean);
+    }
+
+    #[test]
+    fn recently_used_entries_outlive_older_ones() {
+        let cache: SchemaCache<u32> = SchemaCache::default();
+        let first = Arc::new(Schema::new(Type::Int32));
+        cache.get_or_try_insert::<()>(&first, || Ok(1)).unwrap();
+        for i in 0..SCHEMA_CACHE_CAPACITY - 1 {
+            let other = Arc::new(Schema::new(Type::Int8));
+            cache.get_or_try_insert::<()>(&other, || Ok(i as u32)).unwrap();
+            // Touching `first` keeps it from being the least recently used entry.
+            assert_eq!(cache.get_or_try_insert::<()>(&first, || Ok(99)), Ok(1));
+        }
+        let newest = Arc::new(Schema::new(Type::Int16));
+        cache.get_or_try_insert::<()>(&newest, || Ok(7)).unwrap();
+        assert_eq!(cache.get_or_try_insert::<()>(&first, || Ok(99)), Ok(1), "kept over older entries");
+    }
+
+    #[test]
+    fn map_update_replaces_in_place_or_appends() {
+        let mut entries = vec![(Value::String("a".into()), Value::Int32(1)), (Value::Int32(0), Value::Null)];
+        map_update::<()>(&mut entries, "a", |v| Ok(Value::Array(vec![v]))).unwrap();
+        map_update::<()>(&mut entries, "b", |v| Ok(Value::Array(vec![v]))).unwrap();
+        assert_eq!(
+            entries,
+            [
+                (Value::String("a".into()), Value::Array(vec![Value::Int32(1)])),
+                (Value::Int32(0), Value::Null),
+                (Value::String("b".into()), Value::Array(vec![Value::Null])),
+            ]
+        );
+        assert_eq!(map_update(&mut entries, "a", |_| Err("no")), Err("no"));
+    }
+
+    #[test]
+    fn put_looks_fields_up_by_name_and_checks_nulls() {
+        let schema = Arc::new(Schema::structure([
+            ("a".to_owned(), Arc::new(Schema::new(Type::Int32))),
+            ("b".to_owned(), Arc::new(Schema::new(Type::Int32).optional())),
+        ]));
+        let mut target = Struct::new(schema);
+        put(&mut target, "b", Value::Int32(2)).unwrap();
+        assert_eq!(target.values, [Value::Null, Value::Int32(2)]);
+        assert_eq!(
+            put(&mut target, "c", Value::Null).unwrap_err().to_string(),
+            "c is not a valid field name"
+        );
+        assert_eq!(
+            put(&mut target, "a", Value::Null).unwrap_err().to_string(),
+            "Invalid value: null used for required field: \"a\", schema type: INT32"
         );
     }
 

@@ -14,10 +14,8 @@ use std::sync::Arc;
 
 use crate::data::{Field, Record, Schema, SchemaRef, Struct, Type, Value};
 use crate::errors::TransformError;
-use crate::smt::cast::{
-    copy_basics, require_map_error, require_not_null_for, require_struct_error, SchemaCache,
-};
 use crate::smt::config::{self, Props};
+use crate::smt::fields::{self, SchemaCache};
 use crate::smt::{Target, Transform};
 
 /// Config key of the separator between parent and child field names.
@@ -32,7 +30,7 @@ const PURPOSE: &str = "flattening";
 pub struct Flatten {
     target: Target,
     delimiter: String,
-    cache: SchemaCache,
+    cache: SchemaCache<SchemaRef>,
 }
 
 impl Flatten {
@@ -57,9 +55,7 @@ impl Flatten {
     }
 
     fn apply_schemaless(&self, value: Value) -> Result<Value, TransformError> {
-        let Value::Map(entries) = value else {
-            return Err(require_map_error(&value, PURPOSE));
-        };
+        let entries = fields::require_map(value, PURPOSE)?;
         let mut out = FlatMap::default();
         self.flatten_map(entries, "", &mut out)?;
         Ok(Value::Map(out.entries))
@@ -116,17 +112,9 @@ impl Flatten {
             Some(Value::Struct(s)) => Some(s),
             _ => None,
         };
-        let mut fields = Vec::new();
-        self.flatten_schema(schema, "", schema.optional, default, &mut fields)?;
-        let mut names = std::collections::HashSet::with_capacity(fields.len());
-        for (name, _) in &fields {
-            if !names.insert(name.as_str()) {
-                return Err(TransformError::data(format!(
-                    "Cannot create field because of field name duplication {name}"
-                )));
-            }
-        }
-        Ok(Arc::new(copy_basics(schema, Schema::structure(fields))))
+        let mut flattened = Vec::new();
+        self.flatten_schema(schema, "", schema.optional, default, &mut flattened)?;
+        Ok(Arc::new(fields::struct_schema(Some(schema), flattened)?))
     }
 
     fn flatten_schema(
@@ -163,7 +151,7 @@ impl Flatten {
                     } else {
                         // SchemaUtil.copySchemaBasics(orig): type, element schema for arrays,
                         // name, version, doc, parameters; then optional/default as computed.
-                        let mut copy = copy_basics(&field.schema, Schema::new(field.schema.kind));
+                        let mut copy = fields::copy_basics(&field.schema, Schema::new(field.schema.kind));
                         copy.key_schema.clone_from(&field.schema.key_schema);
                         copy.value_schema.clone_from(&field.schema.value_schema);
                         copy.optional = field_optional;
@@ -182,9 +170,7 @@ impl Flatten {
         schema: &SchemaRef,
         value: Value,
     ) -> Result<(SchemaRef, Value), TransformError> {
-        let Value::Struct(value) = value else {
-            return Err(require_struct_error(&value, PURPOSE));
-        };
+        let value = fields::require_struct(value, PURPOSE)?;
         let updated = self.cache.get_or_build(schema, || self.build_schema(schema))?;
         let mut out = Struct::new(Arc::clone(&updated));
         let mut next = 0;
@@ -202,10 +188,7 @@ impl Flatten {
         let Struct { schema, values } = value;
         for (field, field_value) in schema.fields.iter().zip(values) {
             // Struct.get: a null field reads as its schema default.
-            let field_value = match (field_value, &field.schema.default) {
-                (Value::Null, Some(default)) => default.clone(),
-                (v, _) => v,
-            };
+            let field_value = fields::or_default(field_value, field, true);
             match field.schema.kind {
                 Type::Struct => match field_value {
                     Value::Struct(nested) => Self::flatten_values(nested, updated, next, out)?,
@@ -214,10 +197,9 @@ impl Flatten {
                 },
                 Type::Map => return Err(unsupported_with_schema(Type::Map, &field.name)),
                 _ => {
-                    let target = updated.fields.get(*next).ok_or_else(|| {
-                        TransformError::data(format!("{} is not a valid field name", field.name))
-                    })?;
-                    require_not_null_for(&target.name, &target.schema, &field_value)?;
+                    let target =
+                        updated.fields.get(*next).ok_or_else(|| fields::unknown_field(&field.name))?;
+                    fields::check_put(&target.name, &target.schema, &field_value)?;
                     out.values[*next] = field_value;
                     *next += 1;
                 }
@@ -228,24 +210,13 @@ impl Flatten {
 }
 
 impl Transform for Flatten {
-    fn apply(&self, mut record: Record) -> Result<Option<Record>, TransformError> {
-        let (schema_slot, value_slot) = match self.target {
-            Target::Key => (&mut record.key_schema, &mut record.key),
-            Target::Value => (&mut record.value_schema, &mut record.value),
-        };
-        if value_slot.is_null() {
-            return Ok(Some(record));
-        }
-        let value = std::mem::take(value_slot);
-        match schema_slot.clone() {
-            None => *value_slot = self.apply_schemaless(value)?,
-            Some(schema) => {
-                let (schema, value) = self.apply_with_schema(&schema, value)?;
-                *schema_slot = Some(schema);
-                *value_slot = value;
-            }
-        }
-        Ok(Some(record))
+    fn apply(&self, record: Record) -> Result<Option<Record>, TransformError> {
+        fields::rewrite_operand(
+            record,
+            self.target,
+            |value| self.apply_schemaless(value),
+            |schema, value| self.apply_with_schema(schema, value),
+        )
     }
 }
 

@@ -193,9 +193,8 @@ impl HeaderFrom {
                 let mut values = Vec::with_capacity(updated.fields.len());
                 for field in &updated.fields {
                     // `value.get(field.name())`: looked up by name in the original struct.
-                    let original = value.schema.field(&field.name).ok_or_else(|| {
-                        TransformError::data(format!("{} is not a valid field name", field.name))
-                    })?;
+                    let original =
+                        value.schema.field(&field.name).ok_or_else(|| fields::unknown_field(&field.name))?;
                     let v = fields::field_value(&value.values, original, self.replace_null_with_default);
                     fields::check_put(&field.name, &field.schema, &v)?;
                     values.push(v);

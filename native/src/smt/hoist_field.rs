@@ -59,21 +59,11 @@ impl Transform for HoistField {
 mod tests {
     use super::*;
     use crate::data::{Schema, Type};
+    use crate::smt::test_support::key_record;
 
     fn xform(target: Target) -> HoistField {
         let props: Props = [("field".to_owned(), "magic".to_owned())].into_iter().collect();
         HoistField::new(target, &props).unwrap()
-    }
-
-    fn key_record(schema: Option<SchemaRef>, key: Value) -> Record {
-        Record {
-            topic: "test".into(),
-            partition: Some(0),
-            offset: Some(0),
-            key_schema: schema,
-            key,
-            ..Record::default()
-        }
     }
 
     #[test]

@@ -223,19 +223,17 @@ impl Transform for InsertField {
         } else {
             let Struct { schema: input, mut values } = fields::require_struct(value, PURPOSE)?;
             let schema = self.schemas.get_or_try_insert(&input, || self.updated_schema(&input))?;
-            let mut updated = vec![Value::Null; schema.fields.len()];
-            for (field, slot) in input.fields.iter().zip(updated.iter_mut()) {
-                let value = fields::take_field_value(&mut values, field, self.replace_null_with_default);
-                fields::check_put(&field.name, &field.schema, &value)?;
-                *slot = value;
-            }
+            // The new schema starts with the input's fields, at the same indexes.
+            values.truncate(input.fields.len());
+            values.resize(schema.fields.len(), Value::Null);
+            fields::put_fields(&mut values, &input.fields, self.replace_null_with_default, |_, v| Ok(v))?;
             for (spec, value) in self.insertions(&record, Value::Timestamp)?.into_iter().flatten() {
                 // The schema has every configured field, so the lookup cannot miss.
                 if let Some(field) = schema.field(&spec.name) {
-                    updated[field.index] = value;
+                    values[field.index] = value;
                 }
             }
-            (Some(Arc::clone(&schema)), Value::Struct(Struct { schema, values: updated }))
+            (Some(Arc::clone(&schema)), Value::Struct(Struct { schema, values }))
         };
         let (schema_slot, value_slot) = fields::operand(&mut record, self.target);
         (*schema_slot, *value_slot) = updated;
@@ -246,14 +244,7 @@ impl Transform for InsertField {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    }
-
-    fn s(text: &str) -> Value {
-        Value::String(text.to_owned())
-    }
+    use crate::smt::test_support::{props, s};
 
     /// The configuration every InsertFieldTest case uses.
     fn standard() -> Props {

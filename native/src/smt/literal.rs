@@ -1,5 +1,6 @@
-//! Literal text read the way Connect reads it: Java's `BigDecimal(String)` grammar (MaskField's
-//! `replacement`) and `Values.parseString` type inference (InsertHeader's `value.literal`).
+//! Literal text read the way Connect reads it: Java's `String.trim()` and `Values.parseString`
+//! type inference (InsertHeader's `value.literal`). Numbers are read with `new BigDecimal(String)`'s
+//! grammar, [`DecimalText`], shared with MaskField's `replacement`.
 //!
 //! Connect compat: `org.apache.kafka.connect.data.Values.parseString` tokenises on `: , { } [ ] "`
 //! (a backslash escapes the next delimiter), then infers, in order: `null`, `true`/`false`, an
@@ -19,228 +20,14 @@
 
 use std::sync::Arc;
 
-use crate::data::{logical, Decimal, Schema, SchemaRef, Type, Value};
+use crate::data::calendar::{days_from_gregorian, MILLIS_PER_DAY};
+use crate::data::decimal::DecimalText;
+use crate::data::{logical, Schema, SchemaRef, Type, Value};
 
 /// Java's `String.trim()`: strips every char up to and including U+0020 (Rust's `trim` strips
 /// Unicode whitespace instead, which differs for control characters and no-break spaces).
 pub(crate) fn java_trim(text: &str) -> &str {
     text.trim_matches(|c: char| c <= ' ')
-}
-
-/// A number in Java `BigDecimal` text form: `[+-]digits[.digits][(e|E)[+-]digits]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct BigDecimalText {
-    negative: bool,
-    /// Decimal digits of the unscaled value, most significant first, without leading zeros
-    /// (empty for zero).
-    digits: Vec<u8>,
-    /// `value = unscaled × 10^-scale`, as `BigDecimal.scale()`.
-    scale: i32,
-}
-
-impl BigDecimalText {
-    /// Parses Java's `new BigDecimal(text)`; `None` where Java throws `NumberFormatException`
-    /// (including surrounding whitespace and a scale outside `int`).
-    pub(crate) fn parse(text: &str) -> Option<Self> {
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        let negative = match bytes.first() {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let mut all_digits = Vec::new();
-        let mut fraction_len: i64 = 0;
-        let mut seen_point = false;
-        while let Some(&b) = bytes.get(i) {
-            match b {
-                b'0'..=b'9' => {
-                    all_digits.push(b - b'0');
-                    if seen_point {
-                        fraction_len += 1;
-                    }
-                }
-                b'.' if !seen_point => seen_point = true,
-                _ => break,
-            }
-            i += 1;
-        }
-        if all_digits.is_empty() {
-            return None;
-        }
-        let mut exponent: i64 = 0;
-        if let Some(b'e' | b'E') = bytes.get(i) {
-            i += 1;
-            let exp_negative = match bytes.get(i) {
-                Some(b'-') => {
-                    i += 1;
-                    true
-                }
-                Some(b'+') => {
-                    i += 1;
-                    false
-                }
-                _ => false,
-            };
-            let start = i;
-            while let Some(b'0'..=b'9') = bytes.get(i) {
-                // Saturate: anything this large overflows the int scale below anyway.
-                exponent = (exponent * 10 + i64::from(bytes[i] - b'0')).min(i64::from(u32::MAX));
-                i += 1;
-            }
-            if i == start {
-                return None;
-            }
-            if exp_negative {
-                exponent = -exponent;
-            }
-        }
-        if i != bytes.len() {
-            return None;
-        }
-        let scale = i32::try_from(fraction_len - exponent).ok()?;
-        let first_non_zero = all_digits.iter().position(|&d| d != 0).unwrap_or(all_digits.len());
-        all_digits.drain(..first_non_zero);
-        Some(Self { negative, digits: all_digits, scale })
-    }
-
-    fn is_zero(&self) -> bool {
-        self.digits.is_empty()
-    }
-
-    /// Digits before the decimal point when written without exponent (may be ≤ 0).
-    fn integer_digits(&self) -> i64 {
-        self.digits.len() as i64 - i64::from(self.scale)
-    }
-
-    /// `BigDecimal.longValue()`: truncated toward zero, then the low 64 bits.
-    pub(crate) fn long_value(&self) -> i64 {
-        let integer_digits = self.integer_digits();
-        let mut value: u64 = 0;
-        if integer_digits > 0 {
-            let kept = (integer_digits as usize).min(self.digits.len());
-            for &d in &self.digits[..kept] {
-                value = value.wrapping_mul(10).wrapping_add(u64::from(d));
-            }
-            // Trailing zeros of a negative scale; 10^64 ≡ 0 (mod 2^64), so 64 are enough.
-            let zeros = (integer_digits as usize - kept).min(64);
-            for _ in 0..zeros {
-                value = value.wrapping_mul(10);
-            }
-        }
-        let value = value as i64;
-        if self.negative {
-            value.wrapping_neg()
-        } else {
-            value
-        }
-    }
-
-    /// The value as text Rust's float parser reads with correct rounding, as Java's
-    /// `Double.parseDouble`/`Float.parseFloat` do.
-    fn float_text(&self) -> String {
-        let mut text = String::with_capacity(self.digits.len() + 16);
-        if self.negative {
-            text.push('-');
-        }
-        if self.is_zero() {
-            text.push('0');
-        } else {
-            text.extend(self.digits.iter().map(|d| char::from(b'0' + d)));
-        }
-        text.push('e');
-        text.push_str(&(-i64::from(self.scale)).to_string());
-        text
-    }
-
-    /// `BigDecimal.doubleValue()` (correctly rounded).
-    pub(crate) fn double_value(&self) -> f64 {
-        self.float_text().parse().unwrap_or(f64::NAN)
-    }
-
-    /// `BigDecimal.floatValue()` (correctly rounded from the exact value, not via a double).
-    pub(crate) fn float_value(&self) -> f32 {
-        self.float_text().parse().unwrap_or(f32::NAN)
-    }
-
-    /// The Connect Decimal value: unscaled big-endian two's complement, as `BigInteger.toByteArray`.
-    pub(crate) fn to_decimal(&self) -> Decimal {
-        Decimal { unscaled: twos_complement(self.negative, &self.digits), scale: self.scale }
-    }
-
-    /// `parseAsExactDecimal`: the integer when the value is whole, at most 10^19 in magnitude and
-    /// within `long`.
-    fn exact_long(&self) -> Option<i64> {
-        if self.is_zero() {
-            return Some(0);
-        }
-        let integer_digits = self.integer_digits();
-        // |x| < 1 (and not zero), or |x| ≥ 10^20: never an exact long.
-        if integer_digits <= 0 || integer_digits > 20 {
-            return None;
-        }
-        // Whole when every digit after the point is zero.
-        let kept = (integer_digits as usize).min(self.digits.len());
-        if self.digits[kept..].iter().any(|&d| d != 0) {
-            return None;
-        }
-        let mut magnitude: i128 = 0;
-        for &d in &self.digits[..kept] {
-            magnitude = magnitude * 10 + i128::from(d);
-        }
-        for _ in kept..integer_digits as usize {
-            magnitude *= 10;
-        }
-        let value = if self.negative { -magnitude } else { magnitude };
-        i64::try_from(value).ok()
-    }
-}
-
-/// Minimal big-endian two's complement of ±digits, exactly `BigInteger.toByteArray()`.
-fn twos_complement(negative: bool, digits: &[u8]) -> Vec<u8> {
-    // Magnitude in base 256, least significant byte first while building.
-    let mut magnitude: Vec<u8> = Vec::new();
-    for &d in digits {
-        let mut carry = u32::from(d);
-        for byte in &mut magnitude {
-            let v = u32::from(*byte) * 10 + carry;
-            *byte = (v & 0xff) as u8;
-            carry = v >> 8;
-        }
-        while carry > 0 {
-            magnitude.push((carry & 0xff) as u8);
-            carry >>= 8;
-        }
-    }
-    // One spare byte always leaves room for the sign bit.
-    magnitude.push(0);
-    if negative && magnitude.iter().any(|&b| b != 0) {
-        let mut carry = 1u16;
-        for byte in &mut magnitude {
-            let v = u16::from(!*byte) + carry;
-            *byte = (v & 0xff) as u8;
-            carry = v >> 8;
-        }
-    }
-    magnitude.reverse();
-    // Drop redundant sign bytes: a leading 0x00 (0xff) is redundant when the next byte's top bit
-    // already says positive (negative).
-    let mut start = 0;
-    while start + 1 < magnitude.len() {
-        let (lead, next) = (magnitude[start], magnitude[start + 1]);
-        if (lead == 0 && next & 0x80 == 0) || (lead == 0xff && next & 0x80 != 0) {
-            start += 1;
-        } else {
-            break;
-        }
-    }
-    magnitude.split_off(start)
 }
 
 /// The outcome of [`parse_string`].
@@ -456,7 +243,8 @@ impl ValueParser<'_> {
             }
         }
         if first.is_ascii_digit() || first == b'+' || first == b'-' {
-            if let Some(number) = BigDecimalText::parse(token) {
+            let mut scratch = Vec::new();
+            if let Ok(number) = DecimalText::parse(token, &mut scratch) {
                 return Ok(parse_as_number(&number));
             }
         }
@@ -700,9 +488,37 @@ fn convert_to(schema: &Schema, value: Value) -> Result<Value, Failure> {
     })
 }
 
+/// `parseAsExactDecimal`: the integer when the value is whole, at most 10^19 in magnitude and
+/// within `long`.
+fn exact_long(number: &DecimalText<'_>) -> Option<i64> {
+    if number.is_zero() {
+        return Some(0);
+    }
+    // Digits before the decimal point when written without exponent (may be ≤ 0).
+    let integer_digits = number.digits.len() as i64 - i64::from(number.scale);
+    // |x| < 1 (and not zero), or |x| ≥ 10^20: never an exact long.
+    if integer_digits <= 0 || integer_digits > 20 {
+        return None;
+    }
+    // Whole when every digit after the point is zero.
+    let kept = (integer_digits as usize).min(number.digits.len());
+    if number.digits[kept..].iter().any(|&d| d != b'0') {
+        return None;
+    }
+    let mut magnitude: i128 = 0;
+    for &d in &number.digits[..kept] {
+        magnitude = magnitude * 10 + i128::from(d - b'0');
+    }
+    for _ in kept..integer_digits as usize {
+        magnitude *= 10;
+    }
+    let value = if number.negative { -magnitude } else { magnitude };
+    i64::try_from(value).ok()
+}
+
 /// Connect's `ValueParser.parseAsNumber`.
-fn parse_as_number(number: &BigDecimalText) -> (SchemaRef, Value) {
-    if let Some(integral) = number.exact_long() {
+fn parse_as_number(number: &DecimalText<'_>) -> (SchemaRef, Value) {
+    if let Some(integral) = exact_long(number) {
         return if let Ok(v) = i8::try_from(integral) {
             (schema(Type::Int8), Value::Int8(v))
         } else if let Ok(v) = i16::try_from(integral) {
@@ -713,18 +529,16 @@ fn parse_as_number(number: &BigDecimalText) -> (SchemaRef, Value) {
             (schema(Type::Int64), Value::Int64(integral))
         };
     }
-    let float = number.float_value();
+    let float = number.to_f32();
     if float.is_finite() && number.scale != 0 {
         return (schema(Type::Float32), Value::Float32(float));
     }
-    let double = number.double_value();
+    let double = number.to_f64();
     if double.is_finite() && number.scale != 0 {
         return (schema(Type::Float64), Value::Float64(double));
     }
     (Arc::new(Schema::decimal(number.scale)), Value::Decimal(number.to_decimal()))
 }
-
-const MILLIS_PER_DAY: i64 = 86_400_000;
 
 /// One element of the three ISO patterns Connect parses with `SimpleDateFormat`.
 #[derive(Clone, Copy)]
@@ -831,7 +645,11 @@ fn lenient_parse(text: &str, pattern: &[Part]) -> Option<i64> {
         *slot = number;
     }
     let months = year.checked_mul(12)?.checked_add(month - 1)?;
-    let days = days_from_civil(months.div_euclid(12), months.rem_euclid(12) + 1)?.checked_add(day - 1)?;
+    // From a billion years on the instant overflows `long` whatever the other fields (none is
+    // negative), and below that the calendar's `i64` arithmetic cannot overflow.
+    let year = i64::try_from(months.div_euclid(12)).ok().filter(|year| *year < 1_000_000_000)?;
+    let month = (months.rem_euclid(12) + 1) as u32;
+    let days = i128::from(days_from_gregorian(year, month, 1)).checked_add(day - 1)?;
     let total = days
         .checked_mul(i128::from(MILLIS_PER_DAY))?
         .checked_add(hour.checked_mul(3_600_000)?)?
@@ -839,18 +657,6 @@ fn lenient_parse(text: &str, pattern: &[Part]) -> Option<i64> {
         .checked_add(second.checked_mul(1_000)?)?
         .checked_add(millis)?;
     i64::try_from(total).ok()
-}
-
-/// Days from 1970-01-01 to the first of `month` (1-12) of `year` in the proleptic Gregorian calendar.
-fn days_from_civil(year: i128, month: i128) -> Option<i128> {
-    // Howard Hinnant's algorithm, with March as the first month of the computational year.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era.checked_mul(146_097)?.checked_add(doe - 719_468)
 }
 
 #[cfg(test)]

@@ -10,12 +10,12 @@
 //! else fails. Null fields stay null. There is no tombstone check: a null key/value is an error.
 //! Schemaless maps gain a null entry for each listed field they lack. The schema never changes.
 
+use crate::data::decimal::DecimalText;
 use crate::data::{Decimal, Record, Struct, Value};
 use crate::errors::TransformError;
 
 use super::config::{self, Props};
 use super::fields;
-use super::literal::BigDecimalText;
 use super::{Target, Transform};
 
 /// Names of the fields to mask (LIST, required, non-empty, no duplicates).
@@ -101,20 +101,23 @@ fn mask_with_replacement(value: &Value, replacement: &str) -> Result<Value, Tran
     let not_a_number = || {
         TransformError::data(format!("Unable to convert {replacement} (class java.lang.String) to a number"))
     };
-    let number = || BigDecimalText::parse(replacement).ok_or_else(not_a_number);
+    // `new BigDecimal(replacement)`, which `Values.asLong`/`asDouble` parse strings with.
+    let mut scratch = Vec::new();
+    let parsed = DecimalText::parse(replacement, &mut scratch);
+    let number = || parsed.map_err(|_| not_a_number());
     Ok(match value {
         // `(byte) asLong(...)` and friends: truncate, keep the low 64 bits, then narrow (wrapping).
-        Value::Int8(_) => Value::Int8(number()?.long_value() as i8),
-        Value::Int16(_) => Value::Int16(number()?.long_value() as i16),
-        Value::Int32(_) => Value::Int32(number()?.long_value() as i32),
-        Value::Int64(_) => Value::Int64(number()?.long_value()),
+        Value::Int8(_) => Value::Int8(number()?.to_i64_wrapping() as i8),
+        Value::Int16(_) => Value::Int16(number()?.to_i64_wrapping() as i16),
+        Value::Int32(_) => Value::Int32(number()?.to_i64_wrapping() as i32),
+        Value::Int64(_) => Value::Int64(number()?.to_i64_wrapping()),
         // `(float) asDouble(...)`: rounded to a double first, then to a float.
-        Value::Float32(_) => Value::Float32(number()?.double_value() as f32),
-        Value::Float64(_) => Value::Float64(number()?.double_value()),
+        Value::Float32(_) => Value::Float32(number()?.to_f64() as f32),
+        Value::Float64(_) => Value::Float64(number()?.to_f64()),
         Value::String(_) => Value::String(replacement.to_owned()),
         Value::Decimal(_) => Value::Decimal(
-            BigDecimalText::parse(replacement)
-                .ok_or_else(|| {
+            parsed
+                .map_err(|_| {
                     // MaskField's own catch of BigDecimal's NumberFormatException.
                     TransformError::data(format!(
                         "Unable to convert {replacement} (class java.lang.String) to number"
@@ -138,21 +141,24 @@ impl Transform for MaskField {
         if schema_slot.is_none() {
             let mut entries = fields::require_map(value, PURPOSE)?;
             for name in &self.fields {
-                let masked = self.masked(fields::map_get(&entries, name))?;
-                fields::map_put(&mut entries, name, masked);
+                fields::map_update(&mut entries, name, |value| self.masked(value))?;
             }
             *value_slot = Value::Map(entries);
         } else {
             let Struct { schema, mut values } = fields::require_struct(value, PURPOSE)?;
             values.resize(schema.fields.len(), Value::Null);
-            for field in &schema.fields {
-                let mut value = fields::take_field_value(&mut values, field, self.replace_null_with_default);
-                if self.is_masked(&field.name) {
-                    value = self.masked(value)?;
-                }
-                fields::check_put(&field.name, &field.schema, &value)?;
-                values[field.index] = value;
-            }
+            fields::put_fields(
+                &mut values,
+                &schema.fields,
+                self.replace_null_with_default,
+                |field, value| {
+                    if self.is_masked(&field.name) {
+                        self.masked(value)
+                    } else {
+                        Ok(value)
+                    }
+                },
+            )?;
             *value_slot = Value::Struct(Struct { schema, values });
         }
         Ok(Some(record))
@@ -165,14 +171,7 @@ mod tests {
 
     use super::*;
     use crate::data::{Schema, SchemaRef, Type};
-
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    }
-
-    fn s(text: &str) -> Value {
-        Value::String(text.to_owned())
-    }
+    use crate::smt::test_support::{props, s};
 
     /// MaskFieldTest.transform: `replace.null.with.default=false`.
     fn transform(fields: &[&str], replacement: Option<&str>) -> MaskField {
@@ -207,7 +206,7 @@ mod tests {
             (s("double"), Value::Float64(42.0)),
             (s("string"), s("55.121.20.20")),
             (s("date"), Value::Date(19_000)),
-            (s("bigdec"), Value::Decimal(BigDecimalText::parse("42.0").unwrap().to_decimal())),
+            (s("bigdec"), Value::Decimal(Decimal::parse("42.0").unwrap())),
             (s("list"), Value::Array(vec![Value::Int32(42)])),
             (s("map"), Value::Map(vec![(s("key"), s("value"))])),
         ])
@@ -347,6 +346,15 @@ mod tests {
             get(&out.value, "bigdec"),
             Value::Decimal(Decimal { unscaled: vec![0x04, 0xce], scale: 1 })
         );
+    }
+
+    #[test]
+    fn replacement_zero_has_no_sign() {
+        // Connect 4.3.1 prints f=0.0 d=0.0 for replacement "-0": BigDecimal has no negative zero.
+        let out = transform(&["float", "double"], Some("-0")).apply(record(None, values())).unwrap().unwrap();
+        assert_eq!(get(&out.value, "float"), Value::Float32(0.0));
+        assert!(matches!(get(&out.value, "float"), Value::Float32(f) if f.is_sign_positive()));
+        assert!(matches!(get(&out.value, "double"), Value::Float64(d) if d.is_sign_positive()));
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub mod regex_router;
 pub mod registry;
 pub mod replace_field;
 pub mod set_schema_metadata;
+#[cfg(test)]
+mod test_support;
 pub mod timestamp_converter;
 pub mod timestamp_router;
 pub mod value_to_key;

@@ -94,10 +94,7 @@ impl Predicate for RecordIsTombstone {
 mod tests {
     use super::*;
     use crate::data::{Header, Value};
-
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    }
+    use crate::smt::test_support::props;
 
     fn topic(name: &str) -> Record {
         Record { topic: name.to_owned(), ..Record::default() }

@@ -144,10 +144,7 @@ impl ReplaceField {
             .map(|f| {
                 let source = self.reverse_renamed(&f.name);
                 // Connect's `Struct.get(name)` for a name the input does not have.
-                input
-                    .field(source)
-                    .map(|s| s.index)
-                    .ok_or_else(|| TransformError::data(format!("{source} is not a valid field name")))
+                input.field(source).map(|s| s.index).ok_or_else(|| fields::unknown_field(source))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let distinct = sources.iter().enumerate().all(|(i, s)| !sources[..i].contains(s));
@@ -229,20 +226,13 @@ fn parse_renames(mappings: &[String]) -> Result<Vec<(String, String)>, Transform
 }
 
 impl Transform for ReplaceField {
-    fn apply(&self, mut record: Record) -> Result<Option<Record>, TransformError> {
-        let (schema_slot, value_slot) = fields::operand(&mut record, self.target);
-        if value_slot.is_null() {
-            return Ok(Some(record));
-        }
-        let value = std::mem::take(value_slot);
-        if schema_slot.is_none() {
-            *value_slot = self.apply_schemaless(value)?;
-        } else {
-            let (schema, value) = self.apply_with_schema(value)?;
-            *schema_slot = Some(schema);
-            *value_slot = value;
-        }
-        Ok(Some(record))
+    fn apply(&self, record: Record) -> Result<Option<Record>, TransformError> {
+        fields::rewrite_operand(
+            record,
+            self.target,
+            |value| self.apply_schemaless(value),
+            |_, value| self.apply_with_schema(value),
+        )
     }
 }
 
@@ -250,14 +240,7 @@ impl Transform for ReplaceField {
 mod tests {
     use super::*;
     use crate::data::{Schema, Type};
-
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    }
-
-    fn s(text: &str) -> Value {
-        Value::String(text.to_owned())
-    }
+    use crate::smt::test_support::{props, s};
 
     fn schema(kind: Type) -> SchemaRef {
         Arc::new(Schema::new(kind))

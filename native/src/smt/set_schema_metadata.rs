@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use crate::data::{Record, Schema, SchemaRef, Struct, Type, Value};
+use crate::data::{Record, Schema, SchemaRef, Struct, Value};
 use crate::errors::TransformError;
 
 use super::config::{self, Props};
@@ -56,9 +56,7 @@ impl SetSchemaMetadata {
     }
 
     fn updated_schema(&self, schema: &Schema) -> Result<SchemaRef, TransformError> {
-        if schema.kind != Type::Struct {
-            return Err(TransformError::data("Cannot list fields on non-struct type"));
-        }
+        fields::struct_fields(schema)?;
         let mut updated = schema.clone();
         if let Some(name) = &self.name {
             updated.name = Some(name.clone());
@@ -82,11 +80,7 @@ impl Transform for SetSchemaMetadata {
             // `updateSchemaIn`: same fields, read by index, put against the new schema.
             let mut values = std::mem::take(&mut original.values);
             values.resize(updated.fields.len(), Value::Null);
-            for field in &updated.fields {
-                let value = fields::take_field_value(&mut values, field, self.replace_null_with_default);
-                fields::check_put(&field.name, &field.schema, &value)?;
-                values[field.index] = value;
-            }
+            fields::put_fields(&mut values, &updated.fields, self.replace_null_with_default, |_, v| Ok(v))?;
             *value_slot = Value::Struct(Struct { schema: Arc::clone(&updated), values });
         }
         *schema_slot = Some(updated);
@@ -97,10 +91,8 @@ impl Transform for SetSchemaMetadata {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    }
+    use crate::data::Type;
+    use crate::smt::test_support::props;
 
     fn record(schema: Option<SchemaRef>, value: Value) -> Record {
         Record { partition: Some(0), offset: Some(0), value_schema: schema, value, ..Record::default() }

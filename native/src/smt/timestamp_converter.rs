@@ -13,15 +13,13 @@
 
 use std::sync::Arc;
 
+use crate::data::calendar::MILLIS_PER_DAY;
+use crate::data::display::java_schema_to_string;
 use crate::data::{logical, Record, Schema, SchemaRef, Struct, Type, Value};
 use crate::errors::TransformError;
-use crate::smt::cast::java::schema_to_string;
-use crate::smt::cast::{
-    copy_basics, require_map_error, require_not_null_for, require_struct_error, SchemaCache,
-};
 use crate::smt::config::{self, Props};
-use crate::smt::datetime::calendar::MILLIS_PER_DAY;
 use crate::smt::datetime::DateFormat;
+use crate::smt::fields::{self, SchemaCache};
 use crate::smt::{Target, Transform};
 
 /// Config key of the field holding the timestamp ("" = the whole key/value).
@@ -80,7 +78,7 @@ impl TimestampType {
             _ => {
                 return Err(TransformError::data(format!(
                     "Schema {} does not correspond to a known timestamp type format",
-                    schema_to_string(Some(schema))
+                    java_schema_to_string(Some(schema))
                 )))
             }
         })
@@ -118,7 +116,7 @@ pub struct TimestampConverter {
     format: Option<DateFormat>,
     unix_precision: UnixPrecision,
     replace_null_with_default: bool,
-    cache: SchemaCache,
+    cache: SchemaCache<SchemaRef>,
 }
 
 impl TimestampConverter {
@@ -281,16 +279,8 @@ impl TimestampConverter {
         if value.is_null() || self.field.is_empty() {
             return self.convert(&value, None);
         }
-        let Value::Map(mut entries) = value else {
-            return Err(require_map_error(&value, PURPOSE));
-        };
-        let slot = entries.iter().position(|(k, _)| matches!(k, Value::String(s) if *s == self.field));
-        match slot {
-            Some(i) => {
-                entries[i].1 = self.convert(&entries[i].1, None)?;
-            }
-            None => entries.push((Value::String(self.field.clone()), Value::Null)),
-        }
+        let mut entries = fields::require_map(value, PURPOSE)?;
+        fields::map_update(&mut entries, &self.field, |v| self.convert(&v, None))?;
         Ok(Value::Map(entries))
     }
 
@@ -307,7 +297,7 @@ impl TimestampConverter {
         let value = match value {
             Value::Null => None,
             Value::Struct(s) => Some(s),
-            other => return Err(require_struct_error(&other, PURPOSE)),
+            other => return Err(fields::not_a_struct(&other, PURPOSE)),
         };
         let updated = self.cache.get_or_build(schema, || self.build_schema(schema))?;
         let value = match value {
@@ -318,10 +308,7 @@ impl TimestampConverter {
     }
 
     fn build_schema(&self, schema: &Schema) -> Result<SchemaRef, TransformError> {
-        if schema.kind != Type::Struct {
-            return Err(TransformError::data("Cannot list fields on non-struct type"));
-        }
-        let fields = schema.fields.iter().map(|f| {
+        let updated_fields = fields::struct_fields(schema)?.iter().map(|f| {
             let field_schema = if f.name == self.field {
                 Arc::new(self.to.schema(f.schema.optional))
             } else {
@@ -329,7 +316,7 @@ impl TimestampConverter {
             };
             (f.name.clone(), field_schema)
         });
-        let mut built = copy_basics(schema, Schema::structure(fields.collect::<Vec<_>>()));
+        let mut built = fields::copy_basics(schema, Schema::structure(updated_fields.collect::<Vec<_>>()));
         built.optional = schema.optional;
         if let Some(Value::Struct(default)) = &schema.default {
             let converted = self.convert_struct(default.clone(), &Arc::new(built.clone()))?;
@@ -342,39 +329,26 @@ impl TimestampConverter {
     fn convert_struct(&self, value: Struct, updated: &SchemaRef) -> Result<Struct, TransformError> {
         let Struct { schema, values } = value;
         let mut out = Struct::new(Arc::clone(updated));
-        for (field, mut field_value) in schema.fields.iter().zip(values) {
-            if field_value.is_null() && self.replace_null_with_default {
-                field_value = field.schema.default.clone().unwrap_or(Value::Null);
-            }
+        for (field, field_value) in schema.fields.iter().zip(values) {
+            let mut field_value = fields::or_default(field_value, field, self.replace_null_with_default);
             if field.name == self.field {
                 field_value = self.convert(&field_value, Some(TimestampType::from_schema(&field.schema)?))?;
             }
-            let target = updated
-                .field(&field.name)
-                .ok_or_else(|| TransformError::data(format!("{} is not a valid field name", field.name)))?;
-            require_not_null_for(&target.name, &target.schema, &field_value)?;
-            out.values[target.index] = field_value;
+            fields::put(&mut out, &field.name, field_value)?;
         }
         Ok(out)
     }
 }
 
 impl Transform for TimestampConverter {
-    fn apply(&self, mut record: Record) -> Result<Option<Record>, TransformError> {
-        let (schema_slot, value_slot) = match self.target {
-            Target::Key => (&mut record.key_schema, &mut record.key),
-            Target::Value => (&mut record.value_schema, &mut record.value),
-        };
-        let value = std::mem::take(value_slot);
-        match schema_slot.clone() {
-            None => *value_slot = self.apply_schemaless(value)?,
-            Some(schema) => {
-                let (schema, value) = self.apply_with_schema(&schema, value)?;
-                *schema_slot = Some(schema);
-                *value_slot = value;
-            }
-        }
-        Ok(Some(record))
+    fn apply(&self, record: Record) -> Result<Option<Record>, TransformError> {
+        // Connect converts null too: the schema is still rewritten.
+        fields::rewrite_operand_even_if_null(
+            record,
+            self.target,
+            |value| self.apply_schemaless(value),
+            |schema, value| self.apply_with_schema(schema, value),
+        )
     }
 }
 

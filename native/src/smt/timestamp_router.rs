@@ -7,9 +7,9 @@
 //! `Timestamp missing on record: <record>`. Unlike Connect, which compiles the pattern lazily on
 //! the first record, an invalid `timestamp.format` is rejected at configuration time.
 
+use crate::data::display::java_record_to_string;
 use crate::data::Record;
 use crate::errors::TransformError;
-use crate::smt::cast::java::record_to_string;
 use crate::smt::config::{self, Props};
 use crate::smt::datetime::DateFormat;
 use crate::smt::Transform;
@@ -56,7 +56,7 @@ impl Transform for TimestampRouter {
         let Some(timestamp) = record.timestamp else {
             return Err(TransformError::data(format!(
                 "Timestamp missing on record: {}",
-                record_to_string(&record)
+                java_record_to_string(&record)
             )));
         };
         record.topic = self.route(&record.topic, timestamp);

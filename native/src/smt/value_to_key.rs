@@ -99,18 +99,7 @@ impl Transform for ValueToKey {
 mod tests {
     use super::*;
     use crate::data::{Schema, Type};
-
-    fn props(pairs: &[(&str, &str)]) -> Props {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    }
-
-    fn s(text: &str) -> Value {
-        Value::String(text.to_owned())
-    }
-
-    fn int32() -> SchemaRef {
-        Arc::new(Schema::new(Type::Int32))
-    }
+    use crate::smt::test_support::{int32, props, s};
 
     fn record(schema: Option<SchemaRef>, value: Value) -> Record {
         Record { partition: Some(0), offset: Some(0), value_schema: schema, value, ..Record::default() }

@@ -8,11 +8,10 @@
 //! become Base64, `Decimal` values behave as `BigDecimal` (`toString()`, `intValue()`, …), and
 //! Date/Time/Timestamp values cast to numbers give their encoding (days, ms of day, epoch ms)
 //! and to strings the form `Values.dateFormatFor` picks, in UTC
-//! ([`format_connect_date`](crate::smt::datetime::format_connect_date)). With a schema the
+//! ([`format_connect_date`]). With a schema the
 //! rewritten schema keeps name, version, doc, parameters, optionality and (cast) defaults;
 //! schemaless, every field named in `spec` is written, as null when absent.
 
-mod cache;
 pub mod java;
 
 #[cfg(test)]
@@ -20,13 +19,14 @@ mod tests;
 
 use std::sync::Arc;
 
+use crate::data::calendar::MILLIS_PER_DAY;
+use crate::data::display::{java_double_to_string, java_float_to_string};
 use crate::data::{Record, Schema, SchemaRef, Struct, Type, Value};
 use crate::errors::TransformError;
 use crate::smt::config::{self, Props};
-use crate::smt::datetime::{calendar::MILLIS_PER_DAY, format_connect_date};
+use crate::smt::datetime::format_connect_date;
+use crate::smt::fields::{self, SchemaCache};
 use crate::smt::{Target, Transform};
-
-pub(crate) use cache::SchemaCache;
 
 /// Config key of the cast specification.
 pub const SPEC_CONFIG: &str = "spec";
@@ -49,7 +49,7 @@ pub struct Cast {
     /// The type of a whole-value cast (a spec with one bare type).
     whole: Option<Type>,
     replace_null_with_default: bool,
-    cache: SchemaCache,
+    cache: SchemaCache<SchemaRef>,
 }
 
 impl Cast {
@@ -117,17 +117,9 @@ impl Cast {
         if let Some(whole) = self.whole {
             return cast_value(None, &value, whole);
         }
-        let Value::Map(mut entries) = value else {
-            return Err(require_map_error(&value, PURPOSE));
-        };
+        let mut entries = fields::require_map(value, PURPOSE)?;
         for (field, cast_to) in &self.fields {
-            let slot = entries.iter().position(|(k, _)| matches!(k, Value::String(s) if s == field));
-            match slot {
-                Some(i) => {
-                    entries[i].1 = cast_value(None, &entries[i].1, *cast_to)?;
-                }
-                None => entries.push((Value::String(field.clone()), Value::Null)),
-            }
+            fields::map_update(&mut entries, field, |v| cast_value(None, &v, *cast_to))?;
         }
         Ok(Value::Map(entries))
     }
@@ -142,23 +134,15 @@ impl Cast {
             let value = cast_value(Some(schema), &value, whole)?;
             return Ok((updated, value));
         }
-        let Value::Struct(Struct { schema: value_schema, values }) = value else {
-            return Err(require_struct_error(&value, PURPOSE));
-        };
+        let Struct { schema: value_schema, values } = fields::require_struct(value, PURPOSE)?;
         let mut out = Struct::new(Arc::clone(&updated));
-        for (field, mut original) in value_schema.fields.iter().zip(values) {
-            if original.is_null() && self.replace_null_with_default {
-                original = field.schema.default.clone().unwrap_or(Value::Null);
-            }
+        for (field, original) in value_schema.fields.iter().zip(values) {
+            let original = fields::or_default(original, field, self.replace_null_with_default);
             let cast = match self.field_cast(&field.name) {
                 Some(cast_to) => cast_value(Some(&field.schema), &original, cast_to)?,
                 None => original,
             };
-            let target = updated
-                .field(&field.name)
-                .ok_or_else(|| TransformError::data(format!("{} is not a valid field name", field.name)))?;
-            require_not_null_for(&target.name, &target.schema, &cast)?;
-            out.values[target.index] = cast;
+            fields::put(&mut out, &field.name, cast)?;
         }
         Ok((updated, Value::Struct(out)))
     }
@@ -166,13 +150,11 @@ impl Cast {
     /// `Cast.getOrBuildSchema` without the cache.
     fn build_schema(&self, schema: &Schema) -> Result<SchemaRef, TransformError> {
         let mut built = if let Some(whole) = self.whole {
-            copy_basics(schema, Schema::new(whole))
+            fields::copy_basics(schema, Schema::new(whole))
         } else {
-            if schema.kind != Type::Struct {
-                return Err(TransformError::data("Cannot list fields on non-struct type"));
-            }
-            let mut fields = Vec::with_capacity(schema.fields.len());
-            for field in &schema.fields {
+            let input_fields = fields::struct_fields(schema)?;
+            let mut cast_fields = Vec::with_capacity(input_fields.len());
+            for field in input_fields {
                 let field_schema = match self.field_cast(&field.name) {
                     Some(cast_to) => {
                         let mut cast = Schema::new(cast_to);
@@ -184,9 +166,9 @@ impl Cast {
                     }
                     None => Arc::clone(&field.schema),
                 };
-                fields.push((field.name.clone(), field_schema));
+                cast_fields.push((field.name.clone(), field_schema));
             }
-            copy_basics(schema, Schema::structure(fields))
+            fields::copy_basics(schema, Schema::structure(cast_fields))
         };
         built.optional = schema.optional;
         if let Some(default) = &schema.default {
@@ -197,24 +179,13 @@ impl Cast {
 }
 
 impl Transform for Cast {
-    fn apply(&self, mut record: Record) -> Result<Option<Record>, TransformError> {
-        let (schema_slot, value_slot) = match self.target {
-            Target::Key => (&mut record.key_schema, &mut record.key),
-            Target::Value => (&mut record.value_schema, &mut record.value),
-        };
-        if value_slot.is_null() {
-            return Ok(Some(record));
-        }
-        let value = std::mem::take(value_slot);
-        match schema_slot.clone() {
-            None => *value_slot = self.apply_schemaless(value)?,
-            Some(schema) => {
-                let (schema, value) = self.apply_with_schema(&schema, value)?;
-                *schema_slot = Some(schema);
-                *value_slot = value;
-            }
-        }
-        Ok(Some(record))
+    fn apply(&self, record: Record) -> Result<Option<Record>, TransformError> {
+        fields::rewrite_operand(
+            record,
+            self.target,
+            |value| self.apply_schemaless(value),
+            |schema, value| self.apply_with_schema(schema, value),
+        )
     }
 }
 
@@ -247,46 +218,6 @@ fn output_type(name: &str) -> Result<Type, TransformError> {
         ));
     }
     Ok(parsed)
-}
-
-/// `SchemaUtil.copySchemaBasics`: name, version, doc and parameters onto `into`.
-pub(crate) fn copy_basics(from: &Schema, mut into: Schema) -> Schema {
-    into.name.clone_from(&from.name);
-    into.version = from.version;
-    into.doc.clone_from(&from.doc);
-    into.parameters.clone_from(&from.parameters);
-    into
-}
-
-/// `Requirements.requireMap`'s error.
-pub(crate) fn require_map_error(value: &Value, purpose: &str) -> TransformError {
-    TransformError::data(format!(
-        "Only Map objects supported in absence of schema for [{purpose}], found: {}",
-        value.java_class()
-    ))
-}
-
-/// `Requirements.requireStruct`'s error.
-pub(crate) fn require_struct_error(value: &Value, purpose: &str) -> TransformError {
-    TransformError::data(format!(
-        "Only Struct objects supported for [{purpose}], found: {}",
-        value.java_class()
-    ))
-}
-
-/// The null check of `Struct.put` (`ConnectSchema.validateValue`): required fields reject null.
-pub(crate) fn require_not_null_for(
-    field: &str,
-    schema: &Schema,
-    value: &Value,
-) -> Result<(), TransformError> {
-    if value.is_null() && !schema.optional {
-        return Err(TransformError::data(format!(
-            "Invalid value: null used for required field: \"{field}\", schema type: {}",
-            schema.kind
-        )));
-    }
-    Ok(())
 }
 
 /// What `Cast.castValueToType` sees once the value is classified the way Java's `instanceof`
@@ -403,7 +334,7 @@ fn convert(source: Source<'_>, value: &Value, cast_to: Type) -> Result<Value, Tr
             Source::Double(d) if max <= i64::from(i32::MAX) => i64::from(*d as i32),
             Source::Float(f) => *f as i64,
             Source::Double(d) => *d as i64,
-            Source::Decimal(d) => java::decimal_long_value(d),
+            Source::Decimal(d) => d.to_i64_wrapping(),
             Source::Bool(b) => i64::from(*b),
             Source::Str(s) => java::parse_integer(s, min, max).ok_or_else(|| out_of_range(s))?,
             Source::Bytes(_) => return Err(unexpected("[B")),
@@ -420,7 +351,7 @@ fn convert(source: Source<'_>, value: &Value, cast_to: Type) -> Result<Value, Tr
             Source::Long(v) => v as f32,
             Source::Float(f) => f,
             Source::Double(d) => d as f32,
-            Source::Decimal(d) => java::decimal_to_f32(d),
+            Source::Decimal(d) => d.to_f32(),
             Source::Bool(b) => f32::from(u8::from(b)),
             Source::Str(s) => java::parse_float(s).ok_or_else(|| out_of_range(s))?,
             _ => return Err(unexpected(value.java_class())),
@@ -429,7 +360,7 @@ fn convert(source: Source<'_>, value: &Value, cast_to: Type) -> Result<Value, Tr
             Source::Long(v) => v as f64,
             Source::Float(f) => f64::from(f),
             Source::Double(d) => d,
-            Source::Decimal(d) => java::decimal_to_f64(d),
+            Source::Decimal(d) => d.to_f64(),
             Source::Bool(b) => f64::from(u8::from(b)),
             Source::Str(s) => java::parse_double(s).ok_or_else(|| out_of_range(s))?,
             _ => return Err(unexpected(value.java_class())),
@@ -442,9 +373,9 @@ fn convert(source: Source<'_>, value: &Value, cast_to: Type) -> Result<Value, Tr
         }),
         Type::String => Value::String(match source {
             Source::Long(v) => v.to_string(),
-            Source::Float(f) => java::float_to_string(f),
-            Source::Double(d) => java::double_to_string(d),
-            Source::Decimal(d) => java::decimal_to_string(d),
+            Source::Float(f) => java_float_to_string(f),
+            Source::Double(d) => java_double_to_string(d),
+            Source::Decimal(d) => d.to_java_string(),
             Source::Bool(b) => b.to_string(),
             Source::Str(s) => s.to_owned(),
             Source::Bytes(b) => java::base64(b),

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::data::{Decimal, Field};
+use crate::smt::test_support::value_record;
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 const MILLIS_PER_HOUR: i64 = 3_600_000;
@@ -11,16 +12,6 @@ const MILLIS_PER_HOUR: i64 = 3_600_000;
 fn cast(target: Target, spec: &str) -> Result<Cast, TransformError> {
     let props: Props = [(SPEC_CONFIG.to_owned(), spec.to_owned())].into_iter().collect();
     Cast::new(target, &props)
-}
-
-fn value_record(schema: Option<Schema>, value: Value) -> Record {
-    Record {
-        topic: "topic".into(),
-        partition: Some(0),
-        value_schema: schema.map(Arc::new),
-        value,
-        ..Record::default()
-    }
 }
 
 fn apply(xform: &Cast, record: Record) -> Record {

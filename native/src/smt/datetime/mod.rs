@@ -8,7 +8,6 @@
 //! taken in UTC, which is what `TimestampRouter` and `TimestampConverter` configure; `Cast` in
 //! Connect uses the JVM's default zone instead (see [`format_connect_date`]).
 
-pub mod calendar;
 mod parse;
 mod pattern;
 
@@ -16,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use pattern::PatternError;
 
-use calendar::{days_from_gregorian, month_length, Fields, MILLIS_PER_DAY};
+use crate::data::calendar::{days_from_gregorian, month_length, Fields, MILLIS_PER_DAY};
 use pattern::Token;
 
 /// A compiled `SimpleDateFormat` pattern that formats and parses in UTC.

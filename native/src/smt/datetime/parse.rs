@@ -13,11 +13,11 @@
 //! Zone names other than UTC's (`UTC`, `Coordinated Universal Time`, `GMT`, `GMT±hh:mm`) are not
 //! recognised; numeric offsets (`+hhmm`, ISO `Z`/`±hh[[:]mm]`) are.
 
-use super::calendar::{
-    days_from_gregorian, days_from_julian, month_length, GREGORIAN_CUTOVER_DAY, MILLIS_PER_DAY,
-};
 use super::pattern::{
     Field, Token, AM_PM, ERAS, LONG_ERAS, MONTHS, SHORT_MONTHS, SHORT_WEEKDAYS, UTC_NAMES, WEEKDAYS,
+};
+use crate::data::calendar::{
+    days_from_gregorian, days_from_julian, month_length, GREGORIAN_CUTOVER_DAY, MILLIS_PER_DAY,
 };
 
 /// The calendar fields a parse can set, mirroring `java.util.Calendar`'s.

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use super::calendar::Fields;
+use crate::data::calendar::Fields;
 
 /// Why a pattern was rejected; `Display` is Java's `IllegalArgumentException` text.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 #![allow(clippy::unreadable_literal)]
 
 use super::*;
+use crate::data::calendar;
 
 /// Start of the two-digit-year window the Java program used (1945-12-01T00:00Z).
 const WINDOW_START: i64 = -760_060_800_000;

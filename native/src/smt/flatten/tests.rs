@@ -1,20 +1,11 @@
 //! Connect's `FlattenTest`, ported case by case, plus the MAP and duplicate-name errors.
 
 use super::*;
+use crate::smt::test_support::value_record as record;
 
 fn flatten(target: Target, delimiter: Option<&str>) -> Flatten {
     let props: Props = delimiter.map(|d| (DELIMITER_CONFIG.to_owned(), d.to_owned())).into_iter().collect();
     Flatten::new(target, &props).unwrap()
-}
-
-fn record(schema: Option<Schema>, value: Value) -> Record {
-    Record {
-        topic: "topic".into(),
-        partition: Some(0),
-        value_schema: schema.map(Arc::new),
-        value,
-        ..Record::default()
-    }
 }
 
 fn structure(fields: Vec<(&str, Schema)>) -> Schema {
@@ -298,4 +289,17 @@ fn null_in_required_leaf_is_rejected_like_struct_put() {
     let value = struct_value(&schema, vec![Value::Struct(Struct::new(Arc::new(inner)))]);
     let err = flatten(Target::Value, None).apply(record(Some(schema), value)).unwrap_err();
     assert_eq!(err.to_string(), "Invalid value: null used for required field: \"a.b\", schema type: INT32");
+}
+
+#[test]
+fn an_empty_field_name_is_rejected_like_schema_builder() {
+    // Connect 4.3.1: Flatten over a ConnectSchema with a field named "" throws
+    // SchemaBuilderException "fieldName cannot be null." from SchemaBuilder.field.
+    let schema = structure(vec![
+        ("", Schema::new(Type::Int32)),
+        ("n", structure(vec![("x", Schema::new(Type::Int32))])),
+    ]);
+    let value = struct_value(&schema, vec![Value::Int32(1), Value::Null]);
+    let err = flatten(Target::Value, None).apply(record(Some(schema), value)).unwrap_err();
+    assert_eq!(err.to_string(), "fieldName cannot be null.");
 }

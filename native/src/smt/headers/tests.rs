@@ -2,14 +2,7 @@
 
 use super::*;
 use crate::data::Type;
-
-fn props(pairs: &[(&str, &str)]) -> Props {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-}
-
-fn s(text: &str) -> Value {
-    Value::String(text.to_owned())
-}
+use crate::smt::test_support::{props, s};
 
 fn string_schema() -> SchemaRef {
     Arc::new(Schema::new(Type::String))

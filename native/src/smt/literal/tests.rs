@@ -1,7 +1,9 @@
-//! Golden cases for `Values.parseString` and `BigDecimal` text, each checked against Connect 4.3.1
-//! (`Values.parseString` run in a UTC JVM) or taken from Connect's `ValuesTest`.
+//! Golden cases for `Values.parseString`, each checked against Connect 4.3.1 (`Values.parseString`
+//! run in a UTC JVM) or taken from Connect's `ValuesTest`. The `BigDecimal` grammar it relies on is
+//! tested with [`DecimalText`] in `data/decimal.rs`.
 
 use super::*;
+use crate::data::Decimal;
 
 fn parsed(text: &str) -> (Type, Option<&'static str>, Value) {
     match parse_string(text) {
@@ -254,38 +256,6 @@ fn maps_align_keys_and_values() {
 #[test]
 fn mixed_logical_collections_are_reported_not_guessed() {
     assert_eq!(parse_string(r#"["12:00:00.000Z", "2024-01-01"]"#), Parsed::Unsupported);
-}
-
-#[test]
-fn big_decimal_grammar() {
-    for bad in
-        ["", "+", "-", ".", "1e", "1e+", " 1", "1 ", "1_000", "0x10", "NaN", "Infinity", "1.2.3", "1e2.5"]
-    {
-        assert!(BigDecimalText::parse(bad).is_none(), "{bad:?}");
-    }
-    let n = BigDecimalText::parse("-123.4500").unwrap();
-    assert_eq!(n.to_decimal(), Decimal { unscaled: (-1_234_500_i32).to_be_bytes()[1..].to_vec(), scale: 4 });
-    assert_eq!(n.long_value(), -123);
-    assert!((n.double_value() + 123.45).abs() < 1e-12);
-    assert_eq!(BigDecimalText::parse(".5").unwrap().double_value().to_bits(), 0.5_f64.to_bits());
-    assert_eq!(BigDecimalText::parse("1E+2").unwrap().long_value(), 100);
-    // longValue keeps the low 64 bits.
-    assert_eq!(BigDecimalText::parse("18446744073709551617").unwrap().long_value(), 1);
-    assert_eq!(BigDecimalText::parse("1e400").unwrap().long_value(), 0);
-    assert!(BigDecimalText::parse("1e3000000000").is_none(), "scale overflows int");
-}
-
-#[test]
-fn twos_complement_matches_big_integer_to_byte_array() {
-    let bytes = |text: &str| BigDecimalText::parse(text).unwrap().to_decimal().unscaled;
-    assert_eq!(bytes("0"), [0x00]);
-    assert_eq!(bytes("127"), [0x7f]);
-    assert_eq!(bytes("128"), [0x00, 0x80]);
-    assert_eq!(bytes("-128"), [0x80]);
-    assert_eq!(bytes("-129"), [0xff, 0x7f]);
-    assert_eq!(bytes("-1"), [0xff]);
-    assert_eq!(bytes("-256"), [0xff, 0x00]);
-    assert_eq!(bytes("768"), [0x03, 0x00]);
 }
 
 #[test]

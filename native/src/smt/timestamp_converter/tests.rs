@@ -1,6 +1,7 @@
 //! Connect's `TimestampConverterTest`, ported case by case, plus error messages.
 
 use super::*;
+use crate::smt::test_support::value_record as record;
 
 const DATE_PLUS_TIME_UNIX: i64 = 86_401_234;
 const DATE_PLUS_TIME_UNIX_MICROS: i64 = DATE_PLUS_TIME_UNIX * 1000 + 123;
@@ -26,16 +27,6 @@ fn converter(target: Target, pairs: &[(&str, &str)]) -> Result<TimestampConverte
 
 fn value_converter(pairs: &[(&str, &str)]) -> TimestampConverter {
     converter(Target::Value, pairs).unwrap()
-}
-
-fn record(schema: Option<Schema>, value: Value) -> Record {
-    Record {
-        topic: "topic".into(),
-        partition: Some(0),
-        value_schema: schema.map(Arc::new),
-        value,
-        ..Record::default()
-    }
 }
 
 fn apply(xform: &TimestampConverter, schema: Option<Schema>, value: Value) -> (Option<Schema>, Value) {

@@ -1,7 +1,8 @@
 //! Civil-date arithmetic on `java.util.GregorianCalendar`'s hybrid calendar, in UTC.
 //!
-//! Connect formats and parses dates through `SimpleDateFormat`, whose calendar is Julian before
-//! the Gregorian cutover (1582-10-15) and Gregorian from then on. Days are counted from
+//! Connect formats and parses dates through `SimpleDateFormat`, and prints them with
+//! `java.util.Date.toString()`; both use a calendar that is Julian before the Gregorian cutover
+//! (1582-10-15) and Gregorian from then on. Days are counted from
 //! 1970-01-01 (the epoch day of Connect's `Date` logical type); all arithmetic is in `i64` so
 //! any epoch-millisecond value of a `java.util.Date` has a date.
 
