@@ -57,3 +57,104 @@ class RecordBatch:
     @property
     def nbytes(self) -> int:
         """Total bytes of keys, values and header values."""
+
+class RingBuffer:
+    """One end of a shared-memory single-producer/single-consumer ring of byte frames.
+
+    The supervisor creates a ring by name and a task process opens it; one side only pushes and
+    the other only pops. Frames are at most `max_frame_size` bytes (half the capacity, less a
+    4-byte length prefix). Waiting methods release the GIL and sleep in the kernel. A handle is
+    thread-safe, but a ring still has exactly one producer and one consumer process; two
+    producers corrupt it. Dropping the handle unmaps the ring; only `unlink` removes the name.
+    """
+
+    @staticmethod
+    def create(name: str, capacity: int) -> RingBuffer:
+        """Creates the ring `name` (a file under /dev/shm on Linux), empty and open.
+
+        Args:
+            name: 1 to 200 bytes, without '/' or NUL; unique per ring.
+            capacity: bytes of frame storage, a power of two from 64 to 2**32.
+
+        Raises:
+            FileExistsError: a ring (or any object) of that name exists; unlink a stale one first.
+            ValueError: a bad name or capacity.
+        """
+
+    @staticmethod
+    def open(name: str) -> RingBuffer:
+        """Opens the existing ring `name`, checking its magic number, version and size.
+
+        Raises:
+            FileNotFoundError: there is no such ring.
+            ValueError: the object is not a usable ring (stale, foreign or half-created).
+        """
+
+    @staticmethod
+    def unlink(name: str, *, missing_ok: bool = False) -> None:
+        """Removes the name `name`; handles already open keep working.
+
+        Raises:
+            FileNotFoundError: there is no such ring and `missing_ok` is false.
+        """
+
+    @property
+    def name(self) -> str:
+        """The name the ring was created or opened with."""
+
+    @property
+    def capacity(self) -> int:
+        """Bytes of frame storage."""
+
+    @property
+    def max_frame_size(self) -> int:
+        """The largest frame this ring accepts: `capacity // 2 - 4`."""
+
+    @property
+    def closed(self) -> bool:
+        """Whether either end called `close()`."""
+
+    def push(self, frame: bytes, /) -> bool:
+        """Producer: appends one frame if it fits now; False when the ring is full.
+
+        Raises:
+            ValueError: the frame is larger than `max_frame_size`.
+            BrokenPipeError: the ring is closed.
+        """
+
+    def push_many(self, frames: list[bytes], /, timeout: float | None = 0.0) -> int:
+        """Producer: appends frames in order until one does not fit, in one call and one wake-up.
+
+        Args:
+            frames: the frames; all are checked against `max_frame_size` before any is pushed.
+            timeout: seconds to wait for space while frames remain; 0 does not wait, None waits
+                until all are pushed or the ring is closed.
+
+        Returns:
+            How many frames, from the start of `frames`, were pushed.
+
+        Raises:
+            ValueError: a frame is larger than `max_frame_size` (nothing is pushed).
+            BrokenPipeError: the ring was closed before any frame could be pushed.
+        """
+
+    def pop_many(self, max: int, /, timeout: float | None = None) -> list[bytes]:
+        """Consumer: removes up to `max` frames, oldest first.
+
+        Args:
+            max: the most frames to return.
+            timeout: seconds to wait for the first frame; 0 does not wait, None waits until one
+                arrives or the ring is closed. The GIL is released while waiting.
+
+        Returns:
+            The frames; empty on timeout, or once the ring is closed and drained.
+
+        Raises:
+            RuntimeError: the ring holds data the protocol cannot produce (a second producer).
+        """
+
+    def close(self) -> None:
+        """Marks the ring closed for both ends and wakes every waiter; permanent.
+
+        Frames already pushed can still be popped; pushing raises BrokenPipeError.
+        """

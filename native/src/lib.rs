@@ -9,6 +9,7 @@ pub mod data;
 pub mod errors;
 pub mod pipeline;
 pub mod py;
+pub mod ring;
 pub mod smt;
 
 use pyo3::prelude::*;
@@ -18,6 +19,8 @@ use pyo3::prelude::*;
 mod _native {
     #[pymodule_export]
     use crate::py::pipeline::{PyPipeline, PyRecordBatch};
+    #[pymodule_export]
+    use crate::py::ring::PyRingBuffer;
     #[pymodule_export]
     use crate::py::smt::PyRegexRouter;
 
