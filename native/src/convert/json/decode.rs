@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use super::base64;
 use super::cache::FastBuild;
-use super::parse::{Doc, Kind};
+use super::parse::{string_text, Doc, Kind};
 use crate::data::decimal::{self, DecimalText};
 use crate::data::{logical, Decimal, Schema, SchemaRef, Struct, Type, Value};
 use crate::errors::ConvertError;
@@ -38,7 +38,300 @@ pub(crate) fn data_err(message: impl Into<String>) -> ConvertError {
     ConvertError::data(message)
 }
 
+/// A JSON scalar as Connect's leaf conversions see it: a node of the arena or a token of the
+/// direct reader.
+#[derive(Clone, Copy)]
+pub(crate) enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    /// An `IntNode` (`int` true) or a `LongNode`.
+    Integer {
+        value: i64,
+        int: bool,
+    },
+    /// A `BigIntegerNode`, as its text.
+    BigInt(&'a str),
+    /// A `DecimalNode`, as its text.
+    Decimal(&'a str),
+    /// A string: its raw content between the quotes and whether it needs decoding.
+    Str {
+        raw: &'a [u8],
+        escaped: bool,
+    },
+    /// Any other node (array, object, missing), by Jackson's node type name.
+    Other(&'static str),
+}
+
+impl Scalar<'_> {
+    /// Jackson's `JsonNode.getNodeType()` name, used in Connect's error messages.
+    fn node_type(&self) -> &'static str {
+        match self {
+            Self::Null => "NULL",
+            Self::Bool(_) => "BOOLEAN",
+            Self::Integer { .. } | Self::BigInt(_) | Self::Decimal(_) => "NUMBER",
+            Self::Str { .. } => "STRING",
+            Self::Other(name) => name,
+        }
+    }
+
+    /// The decoded text of a string.
+    fn text(&self) -> Option<Cow<'_, str>> {
+        match *self {
+            Self::Str { raw, escaped } => Some(string_text(raw, escaped)),
+            _ => None,
+        }
+    }
+
+    /// `JsonNode.longValue()`: integers keep their low 64 bits, decimals truncate, others are 0.
+    pub(crate) fn long_value(&self) -> i64 {
+        match *self {
+            Self::Integer { value, .. } => value,
+            Self::BigInt(text) | Self::Decimal(text) => {
+                let mut scratch = Vec::new();
+                DecimalText::parse(text, &mut scratch).map_or(0, |t| t.to_i64_wrapping())
+            }
+            _ => 0,
+        }
+    }
+
+    /// `JsonNode.doubleValue()`: correctly rounded; a zero decimal is `+0.0` (BigDecimal has no -0).
+    // Java's (double) long rounds to nearest, as `as` does.
+    #[allow(clippy::cast_precision_loss)]
+    pub(crate) fn double_value(&self) -> f64 {
+        match *self {
+            Self::Integer { value, .. } => value as f64,
+            Self::BigInt(text) | Self::Decimal(text) => {
+                let v: f64 = text.parse().unwrap_or(0.0);
+                if v == 0.0 && is_zero_text(text) {
+                    0.0
+                } else {
+                    v
+                }
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// `JsonNode.floatValue()`, rounded once from the exact value.
+    // Java's (float) long rounds to nearest, as `as` does.
+    #[allow(clippy::cast_precision_loss)]
+    fn float_value(&self) -> f32 {
+        match *self {
+            Self::Integer { value, .. } => value as f32,
+            Self::BigInt(text) | Self::Decimal(text) => {
+                let v: f32 = text.parse().unwrap_or(0.0);
+                if v == 0.0 && is_zero_text(text) {
+                    0.0
+                } else {
+                    v
+                }
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// `JsonNode.decimalValue()` of a number.
+    fn decimal_value(&self) -> Decimal {
+        match *self {
+            Self::Integer { value, .. } => Decimal::from_i64(value, 0),
+            Self::BigInt(text) | Self::Decimal(text) => {
+                let mut scratch = Vec::new();
+                DecimalText::parse(text, &mut scratch)
+                    .map_or_else(|_| Decimal::from_i64(0, 0), |t| t.to_decimal())
+            }
+            _ => Decimal::from_i64(0, 0),
+        }
+    }
+
+    /// `JsonNode.binaryValue()`: `None` for non-strings, `Some(Err)` for broken Base64.
+    fn binary_value(&self) -> Option<Result<Vec<u8>, ()>> {
+        let text = self.text()?;
+        let mut out = Vec::new();
+        Some(base64::decode_into(text.as_bytes(), &mut out).map(|()| out).map_err(|_| ()))
+    }
+}
+
+/// Connect's logical types, which `convertToConnect` picks by schema name alone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Logical {
+    Decimal,
+    Date,
+    Time,
+    Timestamp,
+}
+
+fn logical_of(schema: &Schema) -> Option<Logical> {
+    match schema.name.as_deref()? {
+        logical::DECIMAL => Some(Logical::Decimal),
+        logical::DATE => Some(Logical::Date),
+        logical::TIME => Some(Logical::Time),
+        logical::TIMESTAMP => Some(Logical::Timestamp),
+        _ => None,
+    }
+}
+
+/// Whether `schema` converts a scalar by itself ([`convert_leaf`]): a logical type or a
+/// primitive type. Arrays, maps and structs read containers.
+#[inline]
+pub(crate) fn is_leaf(schema: &Schema) -> bool {
+    schema.kind.is_primitive() || logical_of(schema).is_some()
+}
+
+/// The null (or missing) case: the default when replacing is on, null when optional.
+pub(crate) fn null_value(schema: &Schema, replace_null_with_default: bool) -> Result<Value, ConvertError> {
+    if let (Some(default), true) = (&schema.default, replace_null_with_default) {
+        if !default.is_null() {
+            return Ok(default.clone());
+        }
+    }
+    if schema.optional {
+        return Ok(Value::Null);
+    }
+    Err(data_err(format!("Invalid null value for required {} field", schema.kind)))
+}
+
+/// `convertToConnect(schema, node)` for a leaf schema ([`is_leaf`]), stored into `slot`.
+// Inlined, with the common conversions first, each storing its value straight into `slot`: a
+// value returned through memory is read back with wider loads than it was written with, which
+// stalls store forwarding (see `direct::Reader::element_into`).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+pub(crate) fn convert_leaf_into(
+    schema: &Schema,
+    s: Scalar<'_>,
+    replace_null_with_default: bool,
+    slot: &mut Value,
+) -> Result<(), ConvertError> {
+    match (&schema.name, schema.kind, s) {
+        (None, Type::Int64, Scalar::Integer { value, .. }) => *slot = Value::Int64(value),
+        (None, Type::Int32, Scalar::Integer { value, .. }) => *slot = Value::Int32(value as i32),
+        (None, Type::Boolean, Scalar::Bool(b)) => *slot = Value::Boolean(b),
+        (None, Type::Float64, Scalar::Integer { .. } | Scalar::Decimal(_)) => {
+            *slot = Value::Float64(s.double_value());
+        }
+        (Some(name), Type::Int64, Scalar::Integer { value, .. }) if name == logical::TIMESTAMP => {
+            *slot = Value::Timestamp(value);
+        }
+        (None, Type::String, Scalar::Str { raw, escaped: false }) if raw.is_ascii() => {
+            *slot = Value::String(string_text(raw, false).into_owned());
+        }
+        _ => *slot = convert_leaf(schema, s, replace_null_with_default)?,
+    }
+    Ok(())
+}
+
+/// `convertToConnect(schema, node)` for a leaf schema ([`is_leaf`]).
+#[inline(never)]
+pub(crate) fn convert_leaf(
+    schema: &Schema,
+    s: Scalar<'_>,
+    replace_null_with_default: bool,
+) -> Result<Value, ConvertError> {
+    if let Scalar::Null = s {
+        return null_value(schema, replace_null_with_default);
+    }
+    if let Some(logical) = logical_of(schema) {
+        return match logical {
+            Logical::Decimal => decimal(schema, s),
+            Logical::Date => logical_int(s, "Date").map(Value::Date),
+            Logical::Time => {
+                let ms = logical_int(s, "Time")?;
+                if !(0..=86_400_000).contains(&ms) {
+                    return Err(data_err(
+                        "Time values must use number of milliseconds greater than 0 and less than 86400000",
+                    ));
+                }
+                Ok(Value::Time(ms))
+            }
+            Logical::Timestamp => {
+                if !matches!(s, Scalar::Integer { .. } | Scalar::BigInt(_)) {
+                    return Err(data_err(format!(
+                        "Invalid type for Timestamp, underlying representation should be integral but was {}",
+                        s.node_type()
+                    )));
+                }
+                Ok(Value::Timestamp(s.long_value()))
+            }
+        };
+    }
+    Ok(match schema.kind {
+        Type::Boolean => Value::Boolean(matches!(s, Scalar::Bool(true))),
+        Type::Int8 => Value::Int8(s.long_value() as i8),
+        Type::Int16 => Value::Int16(s.long_value() as i16),
+        Type::Int32 => Value::Int32(s.long_value() as i32),
+        Type::Int64 => Value::Int64(s.long_value()),
+        Type::Float32 => Value::Float32(s.float_value()),
+        Type::Float64 => Value::Float64(s.double_value()),
+        Type::String => s.text().map_or(Value::Null, |t| Value::String(t.into_owned())),
+        Type::Bytes => match s.binary_value() {
+            Some(Ok(bytes)) => Value::Bytes(bytes),
+            Some(Err(())) => return Err(data_err("Invalid bytes field")),
+            None => Value::Null,
+        },
+        Type::Array | Type::Map | Type::Struct => unreachable!("convert_leaf takes leaf schemas"),
+    })
+}
+
+fn decimal(schema: &Schema, s: Scalar<'_>) -> Result<Value, ConvertError> {
+    match s {
+        Scalar::Integer { .. } | Scalar::BigInt(_) | Scalar::Decimal(_) => {
+            Ok(Value::Decimal(s.decimal_value()))
+        }
+        Scalar::Str { .. } => {
+            let bytes = match s.binary_value() {
+                Some(Ok(b)) if !b.is_empty() => b,
+                _ => return Err(data_err("Invalid bytes for Decimal field")),
+            };
+            let scale = schema.decimal_scale().ok_or_else(|| data_err("Invalid bytes for Decimal field"))?;
+            Ok(Value::Decimal(Decimal { unscaled: decimal::minimal_twos_complement(&bytes).to_vec(), scale }))
+        }
+        _ => Err(data_err(format!(
+            "Invalid type for Decimal, underlying representation should be numeric or bytes but was {}",
+            s.node_type()
+        ))),
+    }
+}
+
+/// Date and Time payloads must be `int` nodes (`JsonNode.isInt()`).
+fn logical_int(s: Scalar<'_>, what: &str) -> Result<i32, ConvertError> {
+    match s {
+        Scalar::Integer { value, int: true } => Ok(value as i32),
+        _ => Err(data_err(format!(
+            "Invalid type for {what}, underlying representation should be integer but was {}",
+            s.node_type()
+        ))),
+    }
+}
+
+/// Schemaless inference for a scalar: integral → INT64, other numbers → FLOAT64.
+pub(crate) fn schemaless_scalar(s: Scalar<'_>) -> Value {
+    match s {
+        Scalar::Null | Scalar::Other(_) => Value::Null,
+        Scalar::Bool(b) => Value::Boolean(b),
+        Scalar::Integer { value, .. } => Value::Int64(value),
+        Scalar::BigInt(_) => Value::Int64(s.long_value()),
+        Scalar::Decimal(_) => Value::Float64(s.double_value()),
+        Scalar::Str { raw, escaped } => Value::String(string_text(raw, escaped).into_owned()),
+    }
+}
+
 impl Decoder<'_, '_> {
+    /// The scalar view of a node.
+    fn scalar(&self, node: u32) -> Scalar<'_> {
+        let n = self.doc.node(node);
+        match n.kind {
+            Kind::Null => Scalar::Null,
+            Kind::True => Scalar::Bool(true),
+            Kind::False => Scalar::Bool(false),
+            Kind::Int => Scalar::Integer { value: n.int, int: true },
+            Kind::Long => Scalar::Integer { value: n.int, int: false },
+            Kind::BigInt => Scalar::BigInt(self.doc.number_text(node)),
+            Kind::Decimal => Scalar::Decimal(self.doc.number_text(node)),
+            Kind::String => Scalar::Str { raw: self.doc.span(node), escaped: n.escaped },
+            Kind::Array | Kind::Object | Kind::Raw | Kind::Missing => Scalar::Other(self.doc.node_type(node)),
+        }
+    }
+
     /// `convertToConnect(schema, node)`; `node` is `None` for a missing member.
     pub(crate) fn convert(
         &mut self,
@@ -50,52 +343,14 @@ impl Decoder<'_, '_> {
         };
         let node = match node {
             Some(n) if self.doc.node(n).kind != Kind::Null => n,
-            _ => return self.null_value(schema),
+            _ => return null_value(schema, self.replace_null_with_default),
         };
-        if let Some(name) = schema.name.as_deref() {
-            match name {
-                logical::DECIMAL => return self.decimal(schema, node),
-                logical::DATE => {
-                    return self.logical_int(node, "Date").map(Value::Date);
-                }
-                logical::TIME => {
-                    let ms = self.logical_int(node, "Time")?;
-                    if !(0..=86_400_000).contains(&ms) {
-                        return Err(data_err(
-                            "Time values must use number of milliseconds greater than 0 and less than 86400000",
-                        ));
-                    }
-                    return Ok(Value::Time(ms));
-                }
-                logical::TIMESTAMP => {
-                    if !matches!(self.doc.node(node).kind, Kind::Int | Kind::Long | Kind::BigInt) {
-                        return Err(data_err(format!(
-                            "Invalid type for Timestamp, underlying representation should be integral but was {}",
-                            self.doc.node_type(node)
-                        )));
-                    }
-                    return Ok(Value::Timestamp(self.long_value(node)));
-                }
-                _ => {}
-            }
+        if is_leaf(schema) {
+            let mut value = Value::Null;
+            convert_leaf_into(schema, self.scalar(node), self.replace_null_with_default, &mut value)?;
+            return Ok(value);
         }
         Ok(match schema.kind {
-            Type::Boolean => Value::Boolean(self.doc.node(node).kind == Kind::True),
-            Type::Int8 => Value::Int8(self.int_value(node) as i8),
-            Type::Int16 => Value::Int16(self.int_value(node) as i16),
-            Type::Int32 => Value::Int32(self.int_value(node)),
-            Type::Int64 => Value::Int64(self.long_value(node)),
-            Type::Float32 => Value::Float32(self.float_value(node)),
-            Type::Float64 => Value::Float64(self.double_value(node)),
-            Type::String => match self.doc.node(node).kind {
-                Kind::String => Value::String(self.doc.text_of(node).into_owned()),
-                _ => Value::Null,
-            },
-            Type::Bytes => match self.binary_value(node) {
-                Some(Ok(bytes)) => Value::Bytes(bytes),
-                Some(Err(())) => return Err(data_err("Invalid bytes field")),
-                None => Value::Null,
-            },
             Type::Array => {
                 let items = schema.value_schema.as_ref();
                 let mut out = Vec::with_capacity(self.doc.node(node).len as usize);
@@ -105,33 +360,14 @@ impl Decoder<'_, '_> {
                 Value::Array(out)
             }
             Type::Map => self.map(schema, node)?,
-            Type::Struct => self.structure(schema, node)?,
+            _ => self.structure(schema, node)?,
         })
-    }
-
-    /// The null (or missing) case: the default when replacing is on, null when optional.
-    fn null_value(&self, schema: &Schema) -> Result<Value, ConvertError> {
-        if let (Some(default), true) = (&schema.default, self.replace_null_with_default) {
-            if !default.is_null() {
-                return Ok(default.clone());
-            }
-        }
-        if schema.optional {
-            return Ok(Value::Null);
-        }
-        Err(data_err(format!("Invalid null value for required {} field", schema.kind)))
     }
 
     /// Schemaless inference: integral → INT64, other numbers → FLOAT64, objects → maps.
     fn schemaless(&mut self, node: Option<u32>) -> Value {
         let Some(node) = node else { return Value::Null };
         match self.doc.node(node).kind {
-            Kind::Null | Kind::Raw | Kind::Missing => Value::Null,
-            Kind::True => Value::Boolean(true),
-            Kind::False => Value::Boolean(false),
-            Kind::Int | Kind::Long | Kind::BigInt => Value::Int64(self.long_value(node)),
-            Kind::Decimal => Value::Float64(self.double_value(node)),
-            Kind::String => Value::String(self.doc.text_of(node).into_owned()),
             Kind::Array => Value::Array(self.doc.elements(node).map(|e| self.schemaless(Some(e))).collect()),
             Kind::Object => {
                 let mut entries = Vec::with_capacity(self.doc.node(node).len as usize);
@@ -141,6 +377,8 @@ impl Decoder<'_, '_> {
                 }
                 Value::Map(entries)
             }
+            Kind::Raw | Kind::Missing => Value::Null,
+            _ => schemaless_scalar(self.scalar(node)),
         }
     }
 
@@ -261,123 +499,6 @@ impl Decoder<'_, '_> {
         }
         self.slots.truncate(base);
         Ok(Value::Struct(Struct { schema: schema.clone(), values }))
-    }
-
-    fn decimal(&self, schema: &Schema, node: u32) -> Result<Value, ConvertError> {
-        match self.doc.node(node).kind {
-            Kind::Int | Kind::Long | Kind::BigInt | Kind::Decimal => {
-                Ok(Value::Decimal(self.decimal_value(node)))
-            }
-            Kind::String => {
-                let bytes = match self.binary_value(node) {
-                    Some(Ok(b)) if !b.is_empty() => b,
-                    _ => return Err(data_err("Invalid bytes for Decimal field")),
-                };
-                let scale =
-                    schema.decimal_scale().ok_or_else(|| data_err("Invalid bytes for Decimal field"))?;
-                Ok(Value::Decimal(Decimal {
-                    unscaled: decimal::minimal_twos_complement(&bytes).to_vec(),
-                    scale,
-                }))
-            }
-            _ => Err(data_err(format!(
-                "Invalid type for Decimal, underlying representation should be numeric or bytes but was {}",
-                self.doc.node_type(node)
-            ))),
-        }
-    }
-
-    /// Date and Time payloads must be `int` nodes (`JsonNode.isInt()`).
-    fn logical_int(&self, node: u32, what: &str) -> Result<i32, ConvertError> {
-        if self.doc.node(node).kind != Kind::Int {
-            return Err(data_err(format!(
-                "Invalid type for {what}, underlying representation should be integer but was {}",
-                self.doc.node_type(node)
-            )));
-        }
-        Ok(self.doc.node(node).int as i32)
-    }
-
-    /// `JsonNode.longValue()`: integers keep their low 64 bits, decimals truncate, others are 0.
-    fn long_value(&self, node: u32) -> i64 {
-        let n = self.doc.node(node);
-        match n.kind {
-            Kind::Int | Kind::Long => n.int,
-            Kind::BigInt | Kind::Decimal => {
-                let mut scratch = Vec::new();
-                DecimalText::parse(self.doc.number_text(node), &mut scratch)
-                    .map_or(0, |t| t.to_i64_wrapping())
-            }
-            _ => 0,
-        }
-    }
-
-    /// `JsonNode.intValue()`: the low 32 bits of `longValue()` for numbers, 0 otherwise.
-    fn int_value(&self, node: u32) -> i32 {
-        self.long_value(node) as i32
-    }
-
-    /// `JsonNode.doubleValue()`: correctly rounded; a zero decimal is `+0.0` (BigDecimal has no -0).
-    // Java's (double) long rounds to nearest, as `as` does.
-    #[allow(clippy::cast_precision_loss)]
-    fn double_value(&self, node: u32) -> f64 {
-        let n = self.doc.node(node);
-        match n.kind {
-            Kind::Int | Kind::Long => n.int as f64,
-            Kind::BigInt | Kind::Decimal => {
-                let text = self.doc.number_text(node);
-                let v: f64 = text.parse().unwrap_or(0.0);
-                if v == 0.0 && is_zero_text(text) {
-                    0.0
-                } else {
-                    v
-                }
-            }
-            _ => 0.0,
-        }
-    }
-
-    /// `JsonNode.floatValue()`, rounded once from the exact value.
-    // Java's (float) long rounds to nearest, as `as` does.
-    #[allow(clippy::cast_precision_loss)]
-    fn float_value(&self, node: u32) -> f32 {
-        let n = self.doc.node(node);
-        match n.kind {
-            Kind::Int | Kind::Long => n.int as f32,
-            Kind::BigInt | Kind::Decimal => {
-                let text = self.doc.number_text(node);
-                let v: f32 = text.parse().unwrap_or(0.0);
-                if v == 0.0 && is_zero_text(text) {
-                    0.0
-                } else {
-                    v
-                }
-            }
-            _ => 0.0,
-        }
-    }
-
-    /// `JsonNode.decimalValue()` of a number node.
-    fn decimal_value(&self, node: u32) -> Decimal {
-        let n = self.doc.node(node);
-        match n.kind {
-            Kind::Int | Kind::Long => Decimal::from_i64(n.int, 0),
-            _ => {
-                let mut scratch = Vec::new();
-                DecimalText::parse(self.doc.number_text(node), &mut scratch)
-                    .map_or_else(|_| Decimal::from_i64(0, 0), |t| t.to_decimal())
-            }
-        }
-    }
-
-    /// `JsonNode.binaryValue()`: `None` for non-strings, `Some(Err)` for broken Base64.
-    fn binary_value(&self, node: u32) -> Option<Result<Vec<u8>, ()>> {
-        if self.doc.node(node).kind != Kind::String {
-            return None;
-        }
-        let mut out = Vec::new();
-        let text = self.doc.text_of(node);
-        Some(base64::decode_into(text.as_bytes(), &mut out).map(|()| out).map_err(|_| ()))
     }
 }
 

@@ -15,7 +15,7 @@ use super::base64;
 use super::config::DecimalFormat;
 use super::decode::{data_err, date_millis};
 use crate::data::display::{format_java_double, format_java_float, FloatBuf, MILLIS_PER_DAY};
-use crate::data::{logical, Schema, Type, Value};
+use crate::data::{logical, Schema, Struct, Type, Value};
 use crate::errors::ConvertError;
 
 /// The serialization options of one converter.
@@ -56,8 +56,59 @@ fn push_unicode_escape(unit: u16, out: &mut Vec<u8>) {
     ]);
 }
 
+/// Whether `b` is printable ASCII other than `"` and `\`: a JSON string body that Jackson
+/// writes as is. Eight bytes at a time (SWAR), the last word overlapping or padded.
+#[inline]
+fn is_plain_ascii(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let special = |w: u64| {
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | w.wrapping_sub(ONES * 0x20)
+            | w
+    };
+    let mut acc = 0;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        acc |= special(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let last = if b.len() >= 8 {
+            b[b.len() - 8..].try_into().unwrap_or([0; 8])
+        } else {
+            // Padded with spaces, which need no escaping.
+            let mut w = [b' '; 8];
+            for (dst, &src) in w.iter_mut().zip(rest) {
+                *dst = src;
+            }
+            w
+        };
+        acc |= special(u64::from_le_bytes(last));
+    }
+    acc & HIGHS == 0
+}
+
 /// Writes `s` as a JSON string the way Jackson's `UTF8JsonGenerator` does.
+#[inline]
 pub(crate) fn write_json_string(s: &str, out: &mut Vec<u8>) {
+    let bytes = s.as_bytes();
+    if is_plain_ascii(bytes) {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
+    write_json_string_escaped(s, out);
+}
+
+/// [`write_json_string`] for strings with something to escape or non-ASCII text.
+#[inline(never)]
+fn write_json_string_escaped(s: &str, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
@@ -101,23 +152,79 @@ pub(crate) fn write_json_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// "00" to "99", for printing integers two digits at a time.
+const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// The text before member `i` of a struct: the opening brace or a comma, the name and a colon.
+fn push_member_key(i: usize, name: &str, out: &mut Vec<u8>) {
+    out.push(if i == 0 { b'{' } else { b',' });
+    write_json_string(name, out);
+    out.push(b':');
+}
+
+/// The text before each member of a payload written with `schema`, when it is a struct (else
+/// none), for [`Encoder::write_payload`].
+pub(crate) fn member_keys(schema: &Schema) -> Vec<Box<[u8]>> {
+    if schema.kind != Type::Struct {
+        return Vec::new();
+    }
+    let key = |(i, f): (usize, &crate::data::Field)| {
+        let mut text = Vec::new();
+        push_member_key(i, &f.name, &mut text);
+        text.into_boxed_slice()
+    };
+    schema.fields.iter().enumerate().map(key).collect()
+}
+
 /// Writes an integer in decimal.
 pub(crate) fn write_i64(v: i64, out: &mut Vec<u8>) {
     let mut buf = [0u8; 20];
     let mut pos = buf.len();
     let mut n = v.unsigned_abs();
-    loop {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        pos -= 2;
+        buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        pos -= 2;
+        buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         pos -= 1;
-        buf[pos] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[pos] = b'0' + n as u8;
     }
     if v < 0 {
-        out.push(b'-');
+        pos -= 1;
+        buf[pos] = b'-';
     }
     out.extend_from_slice(&buf[pos..]);
+}
+
+/// Java's `Double.toString` of `v`. For 10^-3 <= |v| < 10^7 (plain notation in Java) Ryu's
+/// text is already Java's: the same shortest digits, laid out the same way; the general
+/// formatter also handles the rest (exponents, the one-digit rule for subnormals). The
+/// `java_float_text_matches_display` test holds both to the same output.
+fn write_f64(v: f64, out: &mut Vec<u8>) {
+    if (1e-3..1e7).contains(&v.abs()) {
+        out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+        return;
+    }
+    write_float_text(format_java_double(v, &mut FloatBuf::default()), out);
+}
+
+/// Java's `Float.toString` of `v`, as [`write_f64`] writes doubles.
+fn write_f32(v: f32, out: &mut Vec<u8>) {
+    if (1e-3..1e7).contains(&v.abs()) {
+        out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+        return;
+    }
+    write_float_text(format_java_float(v, &mut FloatBuf::default()), out);
 }
 
 fn write_float_text(text: &str, out: &mut Vec<u8>) {
@@ -202,14 +309,13 @@ impl Encoder {
             Some(s) => s.kind,
             None => schemaless_type(value)?,
         };
-        let mut buf = FloatBuf::default();
         match (kind, value) {
             (Type::Int8, Value::Int8(v)) => write_i64(i64::from(*v), out),
             (Type::Int16, Value::Int16(v)) => write_i64(i64::from(*v), out),
             (Type::Int32, Value::Int32(v)) => write_i64(i64::from(*v), out),
             (Type::Int64, Value::Int64(v)) => write_i64(*v, out),
-            (Type::Float32, Value::Float32(v)) => write_float_text(format_java_float(*v, &mut buf), out),
-            (Type::Float64, Value::Float64(v)) => write_float_text(format_java_double(*v, &mut buf), out),
+            (Type::Float32, Value::Float32(v)) => write_f32(*v, out),
+            (Type::Float64, Value::Float64(v)) => write_f64(*v, out),
             (Type::Boolean, Value::Boolean(b)) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
             (Type::String, Value::String(s)) => write_json_string(s, out),
             (Type::Bytes, Value::Bytes(b)) => {
@@ -232,29 +338,63 @@ impl Encoder {
                 out.push(b']');
             }
             (Type::Map, Value::Map(entries)) => self.write_map(schema, entries, out)?,
-            (Type::Struct, Value::Struct(s)) => {
-                let schema = match schema {
-                    Some(sch) if std::ptr::eq(Arc::as_ptr(&s.schema), sch) || *s.schema == *sch => sch,
-                    _ => return Err(data_err("Mismatching schema.")),
-                };
-                out.push(b'{');
-                for (i, field) in schema.fields.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    write_json_string(&field.name, out);
-                    out.push(b':');
-                    let v = s.values.get(field.index).unwrap_or(&Value::Null);
-                    self.write_value(Some(&field.schema), v, out)?;
-                }
-                out.push(b'}');
-            }
+            (Type::Struct, Value::Struct(s)) => self.write_struct(schema, s, None, out)?,
             (_, other) => {
                 // Only reachable with a schema: schemaless types are inferred from the value.
                 let schema = schema.ok_or_else(|| data_err("Mismatching schema."))?;
                 return Err(invalid_type(schema, other));
             }
         }
+        Ok(())
+    }
+
+    /// `convertToJson` of an envelope's payload: [`Encoder::write_value`], with the member keys
+    /// of a struct schema's payload taken from `keys` ([`member_keys`]) when given.
+    pub(crate) fn write_payload(
+        self,
+        schema: Option<&Schema>,
+        value: &Value,
+        keys: Option<&[Box<[u8]>]>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConvertError> {
+        if let (Some(schema), Value::Struct(s), Some(keys)) = (schema, value, keys) {
+            // Where `write_value` reaches its struct case: not a logical type by name.
+            let logical = matches!(
+                schema.name.as_deref(),
+                Some(logical::DECIMAL | logical::DATE | logical::TIME | logical::TIMESTAMP)
+            );
+            if schema.kind == Type::Struct && !logical && keys.len() == schema.fields.len() {
+                return self.write_struct(Some(schema), s, Some(keys), out);
+            }
+        }
+        self.write_value(schema, value, out)
+    }
+
+    /// A struct: its schema must be the declared one, and each field of the declared schema is
+    /// written in order. `keys` holds the text before each value ([`member_keys`]).
+    fn write_struct(
+        self,
+        schema: Option<&Schema>,
+        s: &Struct,
+        keys: Option<&[Box<[u8]>]>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConvertError> {
+        let schema = match schema {
+            Some(sch) if std::ptr::eq(Arc::as_ptr(&s.schema), sch) || *s.schema == *sch => sch,
+            _ => return Err(data_err("Mismatching schema.")),
+        };
+        for (i, field) in schema.fields.iter().enumerate() {
+            match keys {
+                Some(keys) => out.extend_from_slice(&keys[i]),
+                None => push_member_key(i, &field.name, out),
+            }
+            let v = s.values.get(field.index).unwrap_or(&Value::Null);
+            self.write_value(Some(&field.schema), v, out)?;
+        }
+        if schema.fields.is_empty() {
+            out.push(b'{');
+        }
+        out.push(b'}');
         Ok(())
     }
 
@@ -456,8 +596,85 @@ mod tests {
     }
 
     #[test]
+    fn plain_ascii_is_told_apart_from_what_needs_escaping() {
+        for plain in [
+            "",
+            "a",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "Jane Q. Customer",
+            "~ !#$%&'()*+,-./09:;<=>?@[]^_`{|}",
+        ] {
+            assert!(is_plain_ascii(plain.as_bytes()), "{plain:?}");
+        }
+        for special in [
+            "\"",
+            "a\\b",
+            "\u{1f}",
+            "abcdefgh\n",
+            "\tabcdefgh",
+            "abcdefghijklmno\"",
+            "é",
+            "abcdefgh\u{7f}\u{80}",
+        ] {
+            let plain = is_plain_ascii(special.as_bytes());
+            // DEL is printable for Jackson; only the non-ASCII byte disqualifies the last case.
+            assert!(!plain, "{special:?}");
+        }
+        assert!(is_plain_ascii(b"\x7f"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn java_float_text_matches_display(bits in proptest::prelude::any::<u64>(), small in 1e-4f64..2e7, fbits in proptest::prelude::any::<u32>()) {
+            for v in [f64::from_bits(bits), small, small.round(), (small * 100.0).round() / 100.0] {
+                let (mut fast, mut general) = (Vec::new(), Vec::new());
+                write_f64(v, &mut fast);
+                write_float_text(format_java_double(v, &mut FloatBuf::default()), &mut general);
+                proptest::prop_assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(general).unwrap());
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            for v in [f32::from_bits(fbits), small as f32, small.round() as f32] {
+                let (mut fast, mut general) = (Vec::new(), Vec::new());
+                write_f32(v, &mut fast);
+                write_float_text(format_java_float(v, &mut FloatBuf::default()), &mut general);
+                proptest::prop_assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(general).unwrap());
+            }
+        }
+
+        #[test]
+        fn integers_print_as_to_string(v in proptest::prelude::any::<i64>()) {
+            let mut out = Vec::new();
+            write_i64(v, &mut out);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), v.to_string());
+        }
+    }
+
+    #[test]
+    fn floats_at_the_plain_range_bounds_print_as_java() {
+        // Double.toString / Float.toString in Java 21.
+        for (v, java) in [
+            (1e7, "1.0E7"),
+            (9_999_999.0, "9999999.0"),
+            (1e-3, "0.001"),
+            (9.99e-4, "9.99E-4"),
+            (1234.56, "1234.56"),
+            (100.0, "100.0"),
+            (-0.5, "-0.5"),
+        ] {
+            let mut out = Vec::new();
+            write_f64(v, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), java);
+        }
+        let mut out = Vec::new();
+        write_f32(0.1, &mut out);
+        assert_eq!(out, b"0.1");
+    }
+
+    #[test]
     fn integers_print_in_decimal() {
-        for v in [0, -1, 42, i64::MAX, i64::MIN] {
+        for v in [0, -1, 9, 10, 99, 100, -100, 42, i64::MAX, i64::MIN] {
             let mut out = Vec::new();
             write_i64(v, &mut out);
             assert_eq!(String::from_utf8(out).unwrap(), v.to_string());

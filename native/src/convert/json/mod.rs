@@ -16,6 +16,7 @@ mod base64;
 mod cache;
 pub mod config;
 mod decode;
+mod direct;
 mod encode;
 mod parse;
 mod schema;
@@ -95,6 +96,8 @@ pub struct JsonConverter {
     fixed_schema: Option<SchemaRef>,
     /// Parse arena, reused for every record.
     nodes: Vec<Node>,
+    /// Container sizes of the last record, to allocate the next one's at once.
+    size_hints: direct::SizeHints,
     /// UTF-16/UTF-32 input re-encoded as UTF-8.
     transcoded: Vec<u8>,
     /// Struct field lookup scratch.
@@ -103,8 +106,16 @@ pub struct JsonConverter {
     last_read: Option<(Arc<[u8]>, SchemaRef)>,
     read_cache: Lru<Arc<[u8]>, SchemaRef>,
     /// The last schema written and its JSON.
-    last_written: Option<(SchemaRef, Arc<[u8]>)>,
-    write_cache: Lru<SchemaKey, Arc<[u8]>>,
+    last_written: Option<(SchemaRef, Written)>,
+    write_cache: Lru<SchemaKey, Written>,
+}
+
+/// What writing a schema leaves in the caches: its JSON and, for a struct, the key text of
+/// each payload member, so that the payload's field names are not escaped again per record.
+#[derive(Clone)]
+struct Written {
+    json: Arc<[u8]>,
+    keys: Arc<[Box<[u8]>]>,
 }
 
 impl std::fmt::Debug for JsonConverter {
@@ -136,6 +147,7 @@ impl JsonConverter {
             encoder,
             fixed_schema: None,
             nodes: Vec::new(),
+            size_hints: direct::SizeHints::default(),
             transcoded: Vec::new(),
             slots: Vec::new(),
             last_read: None,
@@ -197,27 +209,34 @@ impl JsonConverter {
         Ok(Some(schema))
     }
 
-    /// Appends the JSON of `schema`, from the caches when possible.
-    fn write_schema(&mut self, schema: &SchemaRef, out: &mut Vec<u8>) -> Result<(), ConvertError> {
-        if let Some((last, json)) = &self.last_written {
+    /// Appends the JSON of `schema`, from the caches when possible; returns the payload's
+    /// member keys when `schema` is a struct (empty otherwise).
+    fn write_schema(
+        &mut self,
+        schema: &SchemaRef,
+        out: &mut Vec<u8>,
+    ) -> Result<Arc<[Box<[u8]>]>, ConvertError> {
+        if let Some((last, written)) = &self.last_written {
             if Arc::ptr_eq(last, schema) {
-                out.extend_from_slice(json);
-                return Ok(());
+                out.extend_from_slice(&written.json);
+                return Ok(written.keys.clone());
             }
         }
         let key = SchemaKey(schema.clone());
-        if let Some(json) = self.write_cache.get(&key) {
-            let json = json.clone();
-            out.extend_from_slice(&json);
-            self.last_written = Some((schema.clone(), json));
-            return Ok(());
+        if let Some(written) = self.write_cache.get(&key) {
+            let written = written.clone();
+            out.extend_from_slice(&written.json);
+            let keys = written.keys.clone();
+            self.last_written = Some((schema.clone(), written));
+            return Ok(keys);
         }
         let start = out.len();
         self.encoder.write_schema(schema, None, out)?;
-        let json: Arc<[u8]> = Arc::from(&out[start..]);
-        self.write_cache.put(key, json.clone());
-        self.last_written = Some((schema.clone(), json));
-        Ok(())
+        let written = Written { json: Arc::from(&out[start..]), keys: encode::member_keys(schema).into() };
+        let keys = written.keys.clone();
+        self.write_cache.put(key, written.clone());
+        self.last_written = Some((schema.clone(), written));
+        Ok(keys)
     }
 
     fn write_envelope(
@@ -230,28 +249,43 @@ impl JsonConverter {
             return self.encoder.write_value(schema.map(|s| &**s), value, out);
         }
         out.extend_from_slice(b"{\"schema\":");
-        match schema {
-            Some(s) => self.write_schema(s, out)?,
-            None => out.extend_from_slice(b"null"),
-        }
+        let keys = if let Some(s) = schema {
+            Some(self.write_schema(s, out)?)
+        } else {
+            out.extend_from_slice(b"null");
+            None
+        };
         out.extend_from_slice(b",\"payload\":");
-        self.encoder.write_value(schema.map(|s| &**s), value, out)?;
+        self.encoder.write_payload(schema.map(|s| &**s), value, keys.as_deref(), out)?;
         out.push(b'}');
         Ok(())
     }
 }
 
-impl Converter for JsonConverter {
-    fn to_connect(
-        &mut self,
-        _topic: &str,
-        data: Option<&[u8]>,
-    ) -> Result<(Option<SchemaRef>, Value), ConvertError> {
-        let Some(data) = data else {
-            return Ok((None, Value::Null));
+impl JsonConverter {
+    /// The single-pass reader ([`direct`]) for UTF-8 input; `None` when it gives up, and then
+    /// [`JsonConverter::read_general`] must read `data`.
+    fn read_direct(&mut self, data: &[u8]) -> Option<(Option<SchemaRef>, Value)> {
+        let Self { config, fixed_schema, nodes, size_hints, last_read, read_cache, .. } = self;
+        let mut reader = direct::Reader::new(data, nodes, size_hints, config.replace_null_with_default);
+        let read = if !config.schemas_enable {
+            reader.document(None).map(|v| (None, v))
+        } else if let Some(schema) = fixed_schema {
+            reader.document(Some(schema)).map(|v| (Some(schema.clone()), v))
+        } else {
+            reader.envelope(last_read, read_cache)
         };
+        read.ok()
+    }
+
+    /// The general path: any input, Connect's exact result or error.
+    fn read_general(
+        &mut self,
+        data: &[u8],
+        encoding: Encoding,
+    ) -> Result<(Option<SchemaRef>, Value), ConvertError> {
         let Self { config, fixed_schema, nodes, transcoded, slots, last_read, read_cache, .. } = self;
-        let input: &[u8] = match parse::detect_encoding(data).map_err(|e| deserialize_error(&e))? {
+        let input: &[u8] = match encoding {
             Encoding::Utf8(0) => data,
             enc => {
                 parse::transcode(data, enc, transcoded).map_err(|e| deserialize_error(&e))?;
@@ -299,6 +333,26 @@ impl Converter for JsonConverter {
         let schema = Self::read_schema(&mut decoder, schema_node, last_read, read_cache)?;
         let value = decoder.convert(schema.as_ref(), Some(payload_node))?;
         Ok((schema, value))
+    }
+}
+
+impl Converter for JsonConverter {
+    fn to_connect(
+        &mut self,
+        _topic: &str,
+        data: Option<&[u8]>,
+    ) -> Result<(Option<SchemaRef>, Value), ConvertError> {
+        let Some(data) = data else {
+            return Ok((None, Value::Null));
+        };
+        let encoding = parse::detect_encoding(data).map_err(|e| deserialize_error(&e))?;
+        if encoding == Encoding::Utf8(0) {
+            // One pass for the common shapes; anything else, and every error, takes the general path.
+            if let Some(read) = self.read_direct(data) {
+                return Ok(read);
+            }
+        }
+        self.read_general(data, encoding)
     }
 
     fn from_connect(

@@ -255,14 +255,37 @@ pub(crate) fn parse(
     p.value()
 }
 
-struct Parser<'a, 'n> {
-    b: &'a [u8],
+/// The scanner: one position in the input. [`parse`] drives it to build a node arena; the
+/// direct reader (`direct.rs`) calls its token methods and shares every syntax check with it.
+pub(crate) struct Parser<'a, 'n> {
+    pub b: &'a [u8],
     /// The whole input is valid UTF-8, so string bytes need no per-sequence checks.
     utf8_ok: bool,
-    i: usize,
+    pub i: usize,
+    /// Arena for [`Parser::value`].
     nodes: &'n mut Vec<Node>,
-    depth: u32,
+    /// Open containers around `i`; at 0 a number is a root value.
+    pub depth: u32,
     skip_hint: Option<&'a [u8]>,
+}
+
+/// A number token's span, as [`Parser::scan_number`] found it.
+#[derive(Clone, Copy)]
+pub(crate) struct NumberToken {
+    pub start: usize,
+    /// Start of the integer digits (after a minus sign).
+    pub int_start: usize,
+    pub end: usize,
+    /// It has a fraction or an exponent (a `DecimalNode`).
+    pub float: bool,
+}
+
+impl<'a, 'n> Parser<'a, 'n> {
+    /// A scanner at the start of `input` (not known to be valid UTF-8), using `nodes` as the
+    /// arena of [`Parser::value`].
+    pub(crate) fn new(input: &'a [u8], nodes: &'n mut Vec<Node>) -> Self {
+        Self { b: input, utf8_ok: false, i: 0, nodes, depth: 0, skip_hint: None }
+    }
 }
 
 impl Parser<'_, '_> {
@@ -287,7 +310,7 @@ impl Parser<'_, '_> {
 
     /// Skips white space; inlined so compact JSON pays one comparison.
     #[inline]
-    fn skip_ws(&mut self) -> Result<(), ParseError> {
+    pub(crate) fn skip_ws(&mut self) -> Result<(), ParseError> {
         match self.b.get(self.i) {
             Some(&c) if c > b' ' && c != b'/' && c != b'#' => Ok(()),
             None => Ok(()),
@@ -318,10 +341,10 @@ impl Parser<'_, '_> {
         Ok(())
     }
 
-    /// Parses one complete value at `self.i` (not white space, not the end). Iterative, so deep
-    /// nesting cannot overflow the stack: an open container's `next` field holds its parent's
-    /// index until it closes.
-    fn value(&mut self) -> Result<(), ParseError> {
+    /// Parses one complete value at `self.i` (not white space, not the end) into the arena.
+    /// Iterative, so deep nesting cannot overflow the stack: an open container's `next` field
+    /// holds its parent's index until it closes.
+    pub(crate) fn value(&mut self) -> Result<(), ParseError> {
         const NONE: u32 = u32::MAX;
         let mut cur = NONE;
         'value: loop {
@@ -364,7 +387,7 @@ impl Parser<'_, '_> {
                 b't' => self.literal(b"true", Kind::True)?,
                 b'f' => self.literal(b"false", Kind::False)?,
                 b'n' => self.literal(b"null", Kind::Null)?,
-                b'-' | b'0'..=b'9' => self.number(cur == NONE)?,
+                b'-' | b'0'..=b'9' => self.number(cur == NONE && self.depth == 0)?,
                 c => {
                     return Err(self.err(format!(
                         "Unexpected character ({}): expected a valid value (JSON String, Number, Array, Object or \
@@ -416,7 +439,27 @@ impl Parser<'_, '_> {
         }
     }
 
+    /// Consumes one complete value at `self.i` with every syntax check, keeping nothing.
+    pub(crate) fn skip_value(&mut self) -> Result<(), ParseError> {
+        if self.i >= self.b.len() {
+            return Err(self.err("Unexpected end-of-input: expected a value"));
+        }
+        let mark = self.nodes.len();
+        let result = self.value();
+        self.nodes.truncate(mark);
+        result
+    }
+
     fn literal(&mut self, word: &[u8], kind: Kind) -> Result<(), ParseError> {
+        let start = self.i;
+        self.scan_literal(word)?;
+        self.push(kind, start, self.i);
+        Ok(())
+    }
+
+    /// Consumes `true`, `false` or `null` (`word`) at `self.i`, as Jackson delimits literals.
+    #[inline]
+    pub(crate) fn scan_literal(&mut self, word: &[u8]) -> Result<(), ParseError> {
         let start = self.i;
         let end = start + word.len();
         let matches = self.b.get(start..end) == Some(word);
@@ -432,7 +475,6 @@ impl Parser<'_, '_> {
             )));
         }
         self.i = end;
-        self.push(kind, start, end);
         Ok(())
     }
 
@@ -505,9 +547,23 @@ impl Parser<'_, '_> {
 
     /// Scans a string starting at the opening quote; returns its content span and whether it
     /// needs decoding.
-    fn string(&mut self) -> Result<(usize, usize, bool), ParseError> {
-        self.i += 1;
-        let start = self.i;
+    // Inlined: most strings are one plain run, and the span then comes back in registers.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub(crate) fn string(&mut self) -> Result<(usize, usize, bool), ParseError> {
+        let start = self.i + 1;
+        let end = plain_run(self.b, start, !self.utf8_ok);
+        if self.b.get(end) == Some(&b'"') {
+            self.i = end + 1;
+            return Ok((start, end, false));
+        }
+        self.i = end;
+        self.string_rest(start)
+    }
+
+    /// [`Parser::string`] from the first byte that ends a plain run (`self.i`) on.
+    #[inline(never)]
+    fn string_rest(&mut self, start: usize) -> Result<(usize, usize, bool), ParseError> {
         let mut escaped = false;
         loop {
             // Fast scan over plain characters; high bytes need a look only in invalid UTF-8 input.
@@ -604,6 +660,45 @@ impl Parser<'_, '_> {
     }
 
     fn number(&mut self, root: bool) -> Result<(), ParseError> {
+        let t = self.scan_number(root)?;
+        if t.float {
+            self.push(Kind::Decimal, t.start, t.end);
+        } else if let Some(v) = integer_value(self.b, t) {
+            let kind = if i32::try_from(v).is_ok() { Kind::Int } else { Kind::Long };
+            let idx = self.push(kind, t.start, t.end);
+            self.nodes[idx].int = v;
+        } else {
+            self.push(Kind::BigInt, t.start, t.end);
+        }
+        Ok(())
+    }
+
+    /// Consumes a number at `self.i` with every check Jackson makes while reading it; `root`
+    /// adds the check that a root-level number is followed by white space or the end.
+    // Inlined for the common plain integer inside a container, which needs no other check.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub(crate) fn scan_number(&mut self, root: bool) -> Result<NumberToken, ParseError> {
+        let (b, start) = (self.b, self.i);
+        let int_start = start + usize::from(b[start] == b'-');
+        let mut i = int_start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if !root
+            && i > int_start
+            && i - int_start <= MAX_NUMBER_LEN
+            && !matches!(b.get(i), Some(b'.' | b'e' | b'E'))
+        {
+            self.i = i;
+            return Ok(NumberToken { start, int_start, end: i, float: false });
+        }
+        self.scan_number_rest(root)
+    }
+
+    /// [`Parser::scan_number`] for every other number, with its errors.
+    #[inline(never)]
+    fn scan_number_rest(&mut self, root: bool) -> Result<NumberToken, ParseError> {
         let start = self.i;
         let b = self.b;
         let mut i = self.i;
@@ -689,46 +784,37 @@ impl Parser<'_, '_> {
                 }
             }
         }
-        if float {
+        if float && scale_overflows(&b[start..i]) {
             // Jackson reads the BigDecimal eagerly, so an out-of-range scale is a parse error.
-            if scale_overflows(&b[start..i]) {
-                let text = String::from_utf8_lossy(&b[start..i]);
-                return Err(self.err(format!(
-                    "Value \"{text}\" can not be deserialized as `java.math.BigDecimal`, reason:  Exponent overflow."
-                )));
-            }
-            self.push(Kind::Decimal, start, i);
-            return Ok(());
+            let text = String::from_utf8_lossy(&b[start..i]);
+            return Err(self.err(format!(
+                "Value \"{text}\" can not be deserialized as `java.math.BigDecimal`, reason:  Exponent overflow."
+            )));
         }
-        self.push_integer(start, int_start, i);
-        Ok(())
+        Ok(NumberToken { start, int_start, end: i, float })
     }
+}
 
-    /// Pushes an integer token as an `int`, `long` or big-integer node, as Jackson sizes them.
-    fn push_integer(&mut self, start: usize, int_start: usize, end: usize) {
-        let negative = self.b[start] == b'-';
-        let digits = &self.b[int_start..end];
-        let mut magnitude: Option<u64> = Some(0);
-        if digits.len() <= 19 {
-            // 19 digits cannot overflow a u64.
-            magnitude = Some(digits.iter().fold(0u64, |m, &d| m * 10 + u64::from(d - b'0')));
-        } else {
-            for &d in digits {
-                magnitude = magnitude
-                    .and_then(|m| m.checked_mul(10))
-                    .and_then(|m| m.checked_add(u64::from(d - b'0')));
-            }
+/// The value of an integer token when it fits in `long` (an `int` or `long` node); `None` for
+/// a `BigInteger` node.
+#[inline]
+pub(crate) fn integer_value(b: &[u8], t: NumberToken) -> Option<i64> {
+    let negative = b[t.start] == b'-';
+    let digits = &b[t.int_start..t.end];
+    let magnitude = if digits.len() <= 19 {
+        // 19 digits cannot overflow a u64.
+        digits.iter().fold(0u64, |m, &d| m * 10 + u64::from(d - b'0'))
+    } else {
+        let mut m: u64 = 0;
+        for &d in digits {
+            m = m.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
         }
-        let value =
-            magnitude
-                .and_then(|m| if negative { 0i64.checked_sub_unsigned(m) } else { i64::try_from(m).ok() });
-        if let Some(v) = value {
-            let kind = if i32::try_from(v).is_ok() { Kind::Int } else { Kind::Long };
-            let idx = self.push(kind, start, end);
-            self.nodes[idx].int = v;
-        } else {
-            self.push(Kind::BigInt, start, end);
-        }
+        m
+    };
+    if negative {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
     }
 }
 
@@ -821,15 +907,10 @@ impl<'a> Doc<'a> {
     pub(crate) fn text_of(&self, i: u32) -> Cow<'a, str> {
         let n = self.node(i);
         let (s, e) = (n.start as usize, n.end as usize);
-        if !n.escaped {
-            if let Some(text) = self.text {
-                return Cow::Borrowed(&text[s..e]);
-            }
-            if let Ok(text) = std::str::from_utf8(&self.input[s..e]) {
-                return Cow::Borrowed(text);
-            }
+        if let (false, Some(text)) = (n.escaped, self.text) {
+            return Cow::Borrowed(&text[s..e]);
         }
-        Cow::Owned(decode_string(&self.input[s..e]))
+        string_text(&self.input[s..e], n.escaped)
     }
 
     /// A number node's text (ASCII).
@@ -893,6 +974,35 @@ impl Iterator for Elements<'_> {
         self.next = self.nodes[value as usize].next;
         Some(value)
     }
+}
+
+/// `raw` as text when it is all ASCII, as most names and values are. `is_ascii` checks a word
+/// at a time, where `str::from_utf8` walks short strings byte by byte: that walk was a tenth of
+/// the instructions of reading the sample envelope (`tests::bench_envelope_round_trip`).
+#[inline]
+pub(crate) fn ascii_text(raw: &[u8]) -> Option<&str> {
+    if raw.is_ascii() {
+        // SAFETY: every byte is below 0x80, and ASCII text is valid UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(raw) })
+    } else {
+        None
+    }
+}
+
+/// The text of a string token's content (`raw`, between the quotes); `escaped` as the scanner
+/// reported it.
+#[inline]
+pub(crate) fn string_text(raw: &[u8], escaped: bool) -> Cow<'_, str> {
+    if !escaped {
+        if let Some(text) = ascii_text(raw) {
+            return Cow::Borrowed(text);
+        }
+        // The scanner accepted only well-formed UTF-8 in an unescaped string, so this succeeds.
+        if let Ok(text) = std::str::from_utf8(raw) {
+            return Cow::Borrowed(text);
+        }
+    }
+    Cow::Owned(decode_string(raw))
 }
 
 /// Decodes string content with escapes and Jackson-lenient UTF-8. The content was validated by

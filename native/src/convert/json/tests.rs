@@ -245,11 +245,11 @@ mod roundtrip {
         }
     }
 
-    fn schema_and_value() -> impl Strategy<Value = (SchemaRef, Value)> {
+    pub(super) fn schema_and_value() -> impl Strategy<Value = (SchemaRef, Value)> {
         schema().prop_flat_map(|s| (Just(s.clone()), value_of(&s)))
     }
 
-    fn schemaless_value() -> impl Strategy<Value = Value> {
+    pub(super) fn schemaless_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             any::<i64>().prop_map(Value::Int64),
             finite_f64().prop_map(Value::Float64),
@@ -272,9 +272,12 @@ mod roundtrip {
             let format = if numeric { "NUMERIC" } else { "BASE64" };
             let mut c = converter(&[("decimal.format", format)]);
             let text = write(&mut c, Some(&schema), &value);
-            let (back_schema, back) = c.to_connect("t", Some(text.as_bytes())).unwrap();
-            prop_assert_eq!(back_schema.as_deref(), Some(&*schema));
-            prop_assert_eq!(back, value);
+            // Twice: the first read parses the schema, the second one reads in one pass.
+            for _ in 0..2 {
+                let (back_schema, back) = c.to_connect("t", Some(text.as_bytes())).unwrap();
+                prop_assert_eq!(back_schema.as_deref(), Some(&*schema));
+                prop_assert_eq!(back, value.clone());
+            }
         }
 
         #[test]
@@ -326,6 +329,268 @@ mod roundtrip {
     }
 }
 
+mod differential {
+    //! The single-pass reader (`direct.rs`) against the general path: on every input the
+    //! direct reader accepts, both must return the same schema and value. Inputs are Connect's
+    //! golden cases, generated envelopes and plain documents, and mangled copies of them.
+
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+
+    use super::roundtrip::{schema_and_value, schemaless_value};
+    use super::{converter, write};
+    use crate::convert::json::parse::{detect_encoding, Encoding};
+    use crate::convert::json::JsonConverter;
+    use crate::convert::Converter;
+    use crate::data::{Schema, Value};
+
+    /// Value equality with floats compared by bits and struct schemas by value.
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Float32(x), Value::Float32(y)) => x.to_bits() == y.to_bits(),
+            (Value::Float64(x), Value::Float64(y)) => x.to_bits() == y.to_bits(),
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+            }
+            (Value::Map(x), Value::Map(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|((k, v), (k2, v2))| same(k, k2) && same(v, v2))
+            }
+            (Value::Struct(x), Value::Struct(y)) => {
+                *x.schema == *y.schema
+                    && x.values.len() == y.values.len()
+                    && x.values.iter().zip(&y.values).all(|(p, q)| same(p, q))
+            }
+            _ => a == b,
+        }
+    }
+
+    /// Primes twin converters with `prime` (so that both cache its schema), then checks that
+    /// whatever the direct reader makes of `data` is what the general path makes of it.
+    /// Returns whether the direct reader accepted `data`.
+    fn agree(direct: &mut JsonConverter, general: &mut JsonConverter, prime: &[u8], data: &[u8]) -> bool {
+        let _ = direct.to_connect("t", Some(prime));
+        let _ = general.to_connect("t", Some(prime));
+        let Ok(encoding @ Encoding::Utf8(0)) = detect_encoding(data) else {
+            return false;
+        };
+        let Some((schema, value)) = direct.read_direct(data) else {
+            return false;
+        };
+        let text = String::from_utf8_lossy(data);
+        let (g_schema, g_value) = general.read_general(data, encoding).unwrap_or_else(|e| {
+            panic!("direct read {value:?} where the general path fails with {e}: {text}")
+        });
+        assert_eq!(schema.as_deref(), g_schema.as_deref(), "{text}");
+        assert!(same(&value, &g_value), "direct {value:?}, general {g_value:?}: {text}");
+        true
+    }
+
+    fn twins(config: &[(&str, &str)]) -> (JsonConverter, JsonConverter) {
+        (converter(config), converter(config))
+    }
+
+    #[test]
+    fn golden_inputs_read_the_same_on_both_paths() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/compat/golden/json_converter");
+        let (mut cases, mut direct_reads) = (0, 0);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let root: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let config: BTreeMap<String, String> = root
+                .get("config")
+                .and_then(serde_json::Value::as_object)
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect())
+                .unwrap_or_default();
+            let pairs: Vec<(&str, &str)> = config.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            for case in root["cases"].as_array().unwrap() {
+                let bytes = match case.get("to_connect") {
+                    Some(serde_json::Value::String(s)) => s.as_bytes().to_vec(),
+                    Some(serde_json::Value::Object(o)) => {
+                        let hex: String = o["hex"].as_str().unwrap().split_whitespace().collect();
+                        (0..hex.len())
+                            .step_by(2)
+                            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                            .collect()
+                    }
+                    _ => continue,
+                };
+                let mut all = pairs.clone();
+                if let Some(extra) = case.get("configure").and_then(serde_json::Value::as_object) {
+                    all.extend(extra.iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap())));
+                }
+                let Ok(props) = crate::convert::json::JsonConverterConfig::from_props(
+                    &all.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+                    false,
+                ) else {
+                    continue;
+                };
+                let (Ok(mut direct), Ok(mut general)) =
+                    (JsonConverter::new(props.clone()), JsonConverter::new(props))
+                else {
+                    continue;
+                };
+                cases += 1;
+                direct_reads += usize::from(agree(&mut direct, &mut general, &bytes, &bytes));
+            }
+        }
+        assert!(cases > 100, "only {cases} golden reads");
+        assert!(
+            direct_reads * 3 > cases,
+            "the direct reader took only {direct_reads} of {cases} golden reads"
+        );
+    }
+
+    #[test]
+    fn common_shapes_are_read_directly() {
+        let envelope = |schema: &str, payload: &str| format!(r#"{{"schema":{schema},"payload":{payload}}}"#);
+        let s = r#"{"type":"struct","fields":[{"type":"int32","optional":false,"field":"a"},{"type":"string","optional":true,"field":"b"},{"type":"map","keys":{"type":"string","optional":false},"values":{"type":"int64","optional":false},"optional":true,"field":"m"},{"type":"map","keys":{"type":"int32","optional":false},"values":{"type":"bytes","optional":false},"optional":true,"field":"p"}],"optional":false}"#;
+        let prime = envelope(s, r#"{"a":1}"#);
+        for payload in [
+            r#"{"a":1,"b":"x","m":{"k":1,"j":-2},"p":[[1,"AAE="],[2,""]]}"#,
+            r#"{"b":"x","a":1}"#,
+            r#"{"a":1,"zzz":[1,{"q":null}],"b":null}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":1,"p":[[1,"AA=="],[1,"AQ=="]]}"#,
+            r#" { "a" : 1 , "b" : "\u00e9\n" } "#,
+        ] {
+            let (mut direct, mut general) = twins(&[]);
+            let text = envelope(s, payload);
+            assert!(agree(&mut direct, &mut general, prime.as_bytes(), text.as_bytes()), "{text}");
+        }
+        for doc in
+            [r#"{"a":[1,2.5,-3e2,"x",true,null,{}],"b":{"c":12345678901234567890}}"#, "[]", "\"s\"", "-0.0 "]
+        {
+            let (mut direct, mut general) = twins(&[("schemas.enable", "false")]);
+            assert!(agree(&mut direct, &mut general, b"1", doc.as_bytes()), "{doc}");
+        }
+        // Shapes left to the general path.
+        for doc in [r#"{"a":1,"a":2}"#, "", "1x", "[1,]", "\u{feff}1"] {
+            let (mut direct, _) = twins(&[("schemas.enable", "false")]);
+            assert!(direct.read_direct(doc.as_bytes()).is_none(), "{doc}");
+        }
+    }
+
+    /// JSON text of any shape: odd numbers, escapes, duplicate keys, white space.
+    fn json_text() -> impl Strategy<Value = String> {
+        let leaf = prop::sample::select(vec![
+            "null",
+            "true",
+            "false",
+            "0",
+            "-0",
+            "7",
+            "-12",
+            "007",
+            "2147483648",
+            "-2147483649",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "1.5",
+            "-0.0",
+            "1e5",
+            "1E-3",
+            "0.000",
+            "12345678901234567890123",
+            "1.0e400",
+            "2.5e-400",
+            "86400001",
+            "\"\"",
+            "\"abc\"",
+            "\"a\\\"b\"",
+            "\"\\u00e9\"",
+            "\"\\ud83d\\ude00\"",
+            "\"é\"",
+            "\"\\n\"",
+            "\"\\ud800\"",
+            "\"AAE=\"",
+            "\"AwA=\"",
+            "\"!!\"",
+            "\"1.5\"",
+            "tru",
+            "nul",
+            "1.",
+            "-",
+            "\"\u{1}\"",
+            "[",
+            "}",
+        ])
+        .prop_map(str::to_owned);
+        let key =
+            prop::sample::select(vec!["\"a\"", "\"b\"", "\"m\"", "\"p\"", "\"\\u0061\"", "\"é\"", "\"\""]);
+        leaf.prop_recursive(4, 40, 5, move |inner| {
+            prop_oneof![
+                (prop::collection::vec(inner.clone(), 0..5), any::<bool>()).prop_map(
+                    |(items, spaced)| format!("[{}]", items.join(if spaced { " , " } else { "," }))
+                ),
+                (prop::collection::vec((key.clone(), inner), 0..5), any::<bool>()).prop_map(
+                    |(members, spaced)| {
+                        let sep = if spaced { "\n, " } else { "," };
+                        let body: Vec<String> = members.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+                        format!("{{{}}}", body.join(sep))
+                    }
+                ),
+            ]
+        })
+    }
+
+    fn schema_json(schema: &Schema) -> String {
+        let mut c = converter(&[]);
+        let text = write(&mut c, Some(&Arc::new(schema.clone())), &Value::Null);
+        text[r#"{"schema":"#.len()..text.len() - r#","payload":null}"#.len()].to_owned()
+    }
+
+    fn optional(schema: &Schema) -> Schema {
+        Schema { optional: true, ..schema.clone() }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn generated_envelopes_read_the_same((schema, value) in schema_and_value(), cut in any::<prop::sample::Index>(), byte in any::<u8>()) {
+            let (mut direct, mut general) = twins(&[]);
+            let text = write(&mut direct, Some(&schema), &value);
+            prop_assert!(agree(&mut direct, &mut general, text.as_bytes(), text.as_bytes()), "{}", text);
+            let mut mangled = text.clone().into_bytes();
+            mangled[cut.index(text.len())] = byte;
+            agree(&mut direct, &mut general, text.as_bytes(), &mangled);
+            agree(&mut direct, &mut general, text.as_bytes(), &text.as_bytes()[..cut.index(text.len())]);
+        }
+
+        #[test]
+        fn any_payload_reads_the_same_under_any_schema((schema, _) in schema_and_value(), payload in json_text()) {
+            let s = schema_json(&optional(&schema));
+            let prime = format!(r#"{{"schema":{s},"payload":null}}"#);
+            let text = format!(r#"{{"schema":{s},"payload":{payload}}}"#);
+            for replace in ["true", "false"] {
+                let (mut direct, mut general) = twins(&[("replace.null.with.default", replace)]);
+                agree(&mut direct, &mut general, prime.as_bytes(), text.as_bytes());
+                let (mut direct, mut general) = twins(&[("schema.content", &s), ("replace.null.with.default", replace)]);
+                agree(&mut direct, &mut general, b"null", payload.as_bytes());
+            }
+        }
+
+        #[test]
+        fn plain_documents_read_the_same(doc in json_text(), value in schemaless_value(), cut in any::<prop::sample::Index>()) {
+            let (mut direct, mut general) = twins(&[("schemas.enable", "false")]);
+            agree(&mut direct, &mut general, b"1", doc.as_bytes());
+            let mut out = Vec::new();
+            direct.from_connect("t", None, &value, &mut out).unwrap();
+            // A null is a tombstone, written as nothing; anything else is read directly.
+            prop_assert!(value.is_null() || agree(&mut direct, &mut general, b"1", &out), "{}", String::from_utf8_lossy(&out));
+            agree(&mut direct, &mut general, b"1", &out[..cut.index(out.len() + 1)]);
+        }
+    }
+}
+
 /// A ~200-byte payload record in the envelope, as the converter benchmark uses.
 fn sample_record() -> (SchemaRef, Value) {
     let field = |name: &str, s: Schema| (name.to_owned(), Arc::new(s));
@@ -360,49 +625,156 @@ fn sample_record() -> (SchemaRef, Value) {
     (schema, value)
 }
 
-/// Release-mode timing of the hot path (read an envelope with a cached schema, write it back):
+/// Nanoseconds per call of `f`: the best of 10 rounds of `n / 10` calls after a warm-up (the
+/// best round is the one least disturbed by other work on the machine).
+fn ns_per_call(n: u32, mut f: impl FnMut()) -> f64 {
+    for _ in 0..n / 20 {
+        f();
+    }
+    let round = n / 10;
+    (0..10)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            for _ in 0..round {
+                f();
+            }
+            start.elapsed().as_secs_f64() * 1e9 / f64::from(round)
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Release-mode timing of the hot path: reading the sample envelope with a cached schema and
+/// writing it back, then the same payload with `schemas.enable=false`:
 /// `cargo test --release --lib bench_envelope_round_trip -- --ignored --nocapture`.
+/// `KCONNECT_BENCH_ONLY=<envelope|plain>-<read|write>` loops over one of them for `perf record`.
 #[test]
 #[ignore = "timing, run in release mode"]
 fn bench_envelope_round_trip() {
     let (schema, value) = sample_record();
+    let mut envelope = converter(&[]);
+    let text = write(&mut envelope, Some(&schema), &value);
+    let payload = &text[text.find(",\"payload\":").unwrap() + 11..text.len() - 1];
+    let mut plain = converter(&[("schemas.enable", "false")]);
+    let (_, plain_value) = read(&mut plain, payload);
+    assert_eq!(write(&mut plain, None, &plain_value), payload);
+    let (_, read_value) = read(&mut envelope, &text);
+    assert_eq!(read_value, value);
+
+    let mut out = Vec::with_capacity(1024);
+    let mut env_read = || {
+        let r = envelope.to_connect("t", Some(std::hint::black_box(text.as_bytes()))).unwrap();
+        std::hint::black_box(r);
+    };
+    if let Ok(only) = std::env::var("KCONNECT_BENCH_ONLY") {
+        let mut plain_read = || {
+            let r = plain.to_connect("t", Some(std::hint::black_box(payload.as_bytes()))).unwrap();
+            std::hint::black_box(r);
+        };
+        let n = std::env::var("KCONNECT_BENCH_N").map_or(5_000_000, |v| v.parse().unwrap());
+        match only.as_str() {
+            "envelope-read" => ns_per_call(n, &mut env_read),
+            "plain-read" => ns_per_call(n, &mut plain_read),
+            "plain-write" => ns_per_call(n, || {
+                out.clear();
+                plain.from_connect("t", None, std::hint::black_box(&plain_value), &mut out).unwrap();
+            }),
+            _ => ns_per_call(n, || {
+                out.clear();
+                envelope.from_connect("t", Some(&schema), std::hint::black_box(&value), &mut out).unwrap();
+            }),
+        };
+        return;
+    }
+    let n = 1_000_000;
+    let read_ns = ns_per_call(n, &mut env_read);
+    let write_ns = ns_per_call(n, || {
+        out.clear();
+        envelope.from_connect("t", Some(&schema), std::hint::black_box(&value), &mut out).unwrap();
+    });
+    let round_ns = ns_per_call(n, || {
+        let (s, v) = envelope.to_connect("t", Some(std::hint::black_box(text.as_bytes()))).unwrap();
+        out.clear();
+        envelope.from_connect("t", s.as_ref(), &v, &mut out).unwrap();
+    });
+    assert_eq!(out, text.as_bytes());
+    println!(
+        "envelope {} bytes (payload {}): read+write {round_ns:.0} ns, read {read_ns:.0} ns, write {write_ns:.0} ns",
+        text.len(),
+        payload.len()
+    );
+    let read_ns = ns_per_call(n, || {
+        let r = plain.to_connect("t", Some(std::hint::black_box(payload.as_bytes()))).unwrap();
+        std::hint::black_box(r);
+    });
+    let write_ns = ns_per_call(n, || {
+        out.clear();
+        plain.from_connect("t", None, std::hint::black_box(&plain_value), &mut out).unwrap();
+    });
+    let round_ns = ns_per_call(n, || {
+        let (s, v) = plain.to_connect("t", Some(std::hint::black_box(payload.as_bytes()))).unwrap();
+        out.clear();
+        plain.from_connect("t", s.as_ref(), &v, &mut out).unwrap();
+    });
+    assert_eq!(out, payload.as_bytes());
+    println!(
+        "schemaless {} bytes: read+write {round_ns:.0} ns, read {read_ns:.0} ns, write {write_ns:.0} ns",
+        payload.len()
+    );
+}
+
+#[test]
+fn common_shapes_take_the_direct_path() {
+    let (schema, value) = sample_record();
     let mut c = converter(&[]);
     let text = write(&mut c, Some(&schema), &value);
-    let payload_len = text.len() - text.find(",\"payload\":").unwrap();
-    let mut out = Vec::with_capacity(1024);
-    let n = 500_000u32;
-    for _ in 0..10_000 {
-        let (s, v) = c.to_connect("t", Some(text.as_bytes())).unwrap();
-        out.clear();
-        c.from_connect("t", s.as_ref(), &v, &mut out).unwrap();
+    assert!(c.read_direct(text.as_bytes()).is_none(), "an unknown schema is the general path's");
+    read(&mut c, &text);
+    let (s, v) = c.read_direct(text.as_bytes()).expect("cached schema");
+    assert!(Arc::ptr_eq(s.as_ref().unwrap(), &c.last_read.as_ref().unwrap().1));
+    assert_eq!(v, value);
+}
+
+#[test]
+#[ignore = "tmp"]
+fn bench_tmp() {
+    let ints = Arc::new(Schema::structure(
+        (0..9).map(|i| (format!("field{i}"), Arc::new(Schema::new(Type::Int64)))),
+    ));
+    let v = Value::Struct(Struct {
+        schema: ints.clone(),
+        values: (0..9).map(|i| Value::Int64(i * 1_000_003)).collect(),
+    });
+    let strs = Arc::new(Schema::structure(
+        (0..9).map(|i| (format!("field{i}"), Arc::new(Schema::new(Type::String)))),
+    ));
+    let vs = Value::Struct(Struct {
+        schema: strs.clone(),
+        values: (0..9).map(|i| Value::String(format!("value number {i}"))).collect(),
+    });
+    for (name, s, v) in [("ints", ints, v), ("strings", strs, vs)] {
+        if std::env::var("ONLY").is_ok_and(|o| o != name) {
+            continue;
+        }
+        let mut c = converter(&[]);
+        let text = write(&mut c, Some(&s), &v);
+        read(&mut c, &text);
+        let ns = ns_per_call(if std::env::var("ONLY").is_ok() { 10_000_000 } else { 2_000_000 }, || {
+            std::hint::black_box(c.to_connect("t", Some(std::hint::black_box(text.as_bytes()))).unwrap());
+        });
+        println!("{name}: {} bytes, read {ns:.0} ns", text.len());
+        let ns = ns_per_call(1_000_000, || {
+            std::hint::black_box(
+                serde_json::from_slice::<serde_json::Value>(std::hint::black_box(text.as_bytes())).unwrap(),
+            );
+        });
+        println!("{name}: serde_json Value {ns:.0} ns");
+        let payload = &text[text.find(",\"payload\":").unwrap() + 11..text.len() - 1];
+        let ns = ns_per_call(1_000_000, || {
+            std::hint::black_box(
+                serde_json::from_slice::<serde_json::Value>(std::hint::black_box(payload.as_bytes()))
+                    .unwrap(),
+            );
+        });
+        println!("{name}: serde_json Value payload only {ns:.0} ns");
     }
-    assert_eq!(out, text.as_bytes());
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        let (s, v) = c.to_connect("t", Some(std::hint::black_box(text.as_bytes()))).unwrap();
-        std::hint::black_box(&v);
-        out.clear();
-        c.from_connect("t", s.as_ref(), &v, &mut out).unwrap();
-    }
-    let round = start.elapsed();
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        let r = c.to_connect("t", Some(std::hint::black_box(text.as_bytes()))).unwrap();
-        std::hint::black_box(r);
-    }
-    let read = start.elapsed();
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        out.clear();
-        c.from_connect("t", Some(&schema), std::hint::black_box(&value), &mut out).unwrap();
-    }
-    let written = start.elapsed();
-    let ns = |d: std::time::Duration| d.as_secs_f64() * 1e9 / f64::from(n);
-    println!(
-        "envelope {} bytes (payload {payload_len}): read+write {:.0} ns, read {:.0} ns, write {:.0} ns per record",
-        text.len(),
-        ns(round),
-        ns(read),
-        ns(written)
-    );
 }
