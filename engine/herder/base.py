@@ -88,9 +88,6 @@ class Herder(Protocol):
     async def task_infos(self, name: str) -> list[TaskInfo]:
         """Raises NotFoundError(`Connector {name} not found`)."""
 
-    async def tasks_config(self, name: str) -> dict[str, dict[str, str]]:
-        """`{"{name}-{task}": config}`; raises NotFoundError(`Connector {name} not found`)."""
-
     async def restart_connector(
         self, name: str, include_tasks: bool, only_failed: bool
     ) -> ConnectorStateInfo | None:
