@@ -7,6 +7,7 @@ one per line, flushed on every offset commit.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -27,6 +28,8 @@ from engine.api import (
 from engine.api.display import to_java_string
 
 __all__ = ["FileStreamSinkConnector", "FileStreamSinkTask"]
+
+logger = logging.getLogger("connectors.file")
 
 FILE_CONFIG = "file"
 
@@ -56,7 +59,8 @@ class FileStreamSinkConnector(SinkConnector):
         return CONFIG
 
     def start(self, props: Mapping[str, str]) -> None:
-        CONFIG.parse(props)
+        filename = CONFIG.parse(props)[FILE_CONFIG] or "standard output"
+        logger.info("Starting file sink connector writing to `%s`.", filename)
         self._props = dict(props)
 
     def task_class(self) -> type[SinkTask]:

@@ -19,7 +19,6 @@ from typing import BinaryIO
 from engine.api import (
     ENGINE_VERSION,
     STRING_SCHEMA,
-    ConfigError,
     ConfigKey,
     ConfigSpec,
     ConfigType,
@@ -28,7 +27,6 @@ from engine.api import (
     SourceConnector,
     SourceRecord,
     SourceTask,
-    at_least,
     non_empty_string,
 )
 
@@ -54,28 +52,22 @@ CONFIG = ConfigSpec.of(
             default=None,
             importance=Importance.HIGH,
         ),
-        ConfigKey(TOPIC_CONFIG, ConfigType.LIST, "The topic to publish data to", importance=Importance.HIGH),
+        ConfigKey(
+            TOPIC_CONFIG,
+            ConfigType.STRING,
+            "The topic to publish data to",
+            importance=Importance.HIGH,
+            validator=non_empty_string,
+        ),
         ConfigKey(
             BATCH_SIZE_CONFIG,
             ConfigType.INT,
             "The maximum number of records the source task can read from the file each time it is polled",
             default=2000,
             importance=Importance.LOW,
-            validator=at_least(1),
         ),
     ]
 )
-
-
-def _single_topic(values: Mapping[str, object]) -> str:
-    topics = values[TOPIC_CONFIG]
-    assert isinstance(topics, list)
-    if len(topics) != 1:
-        raise ConfigError(
-            "'topic' in FileStreamSourceConnector configuration requires definition of a single topic"
-        )
-    non_empty_string(TOPIC_CONFIG, topics[0])
-    return str(topics[0])
 
 
 class FileStreamSourceConnector(SourceConnector):
@@ -91,7 +83,8 @@ class FileStreamSourceConnector(SourceConnector):
         return CONFIG
 
     def start(self, props: Mapping[str, str]) -> None:
-        _single_topic(CONFIG.parse(props))
+        filename = CONFIG.parse(props)[FILE_CONFIG] or "standard input"
+        logger.info("Starting file source connector reading from `%s`.", filename)
         self._props = dict(props)
 
     def task_class(self) -> type[SourceTask]:
@@ -120,8 +113,9 @@ class FileStreamSourceTask(SourceTask):
     def start(self, props: Mapping[str, str]) -> None:
         values = CONFIG.parse(props)
         self._filename = values[FILE_CONFIG] or None
-        self._topic = _single_topic(values)
-        self._batch_size = values[BATCH_SIZE_CONFIG]
+        self._topic = values[TOPIC_CONFIG]
+        # Connect compat: a batch always holds at least the line that reached batch.size.
+        self._batch_size = max(1, values[BATCH_SIZE_CONFIG])
         self._stopping.clear()
         if self._filename is None:
             self._stream = sys.stdin.buffer

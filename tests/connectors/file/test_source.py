@@ -115,7 +115,19 @@ def test_connector_has_one_task_and_needs_one_topic() -> None:
     connector.start({"file": "f", "topic": "t"})
     assert connector.task_configs(5) == [{"file": "f", "topic": "t"}]
     assert connector.task_class() is FileStreamSourceTask
-    with pytest.raises(ConfigError, match="requires definition of a single topic"):
-        FileStreamSourceConnector().start({"topic": "a,b"})
+    # Connect compat: `topic` is a STRING with NonEmptyString, as in Kafka's FileStreamSourceConnector.
+    assert source.CONFIG.keys["topic"].type.value == "STRING"
+    with pytest.raises(ConfigError, match="Invalid value  for configuration topic: String must be non-empty"):
+        FileStreamSourceConnector().start({"topic": "  "})
     with pytest.raises(ConfigError, match='Missing required configuration "topic"'):
         FileStreamSourceConnector().start({"file": "f"})
+
+
+def test_batch_size_below_one_still_returns_one_line_per_poll(tmp_path: Path) -> None:
+    path = tmp_path / "in.txt"
+    path.write_text("a\nb\n")
+    task = FileStreamSourceTask()
+    task.start({"file": str(path), "topic": "t", "batch.size": "0"})
+    first = task.poll()
+    assert first is not None and [r.value for r in first] == ["a"]
+    task.stop()

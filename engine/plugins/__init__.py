@@ -1,0 +1,12 @@
+"""Plugins: connectors from entry points and `plugin.path`, native converters/SMTs, Connect's aliases."""
+
+from engine.plugins.registry import (
+    ENTRY_POINT_GROUP,
+    PLUGINS_FILE,
+    PluginDesc,
+    PluginRegistry,
+    class_path,
+    load_class,
+)
+
+__all__ = ["ENTRY_POINT_GROUP", "PLUGINS_FILE", "PluginDesc", "PluginRegistry", "class_path", "load_class"]

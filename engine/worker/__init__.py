@@ -1,0 +1,1 @@
+"""The worker: its configuration (and, with the herder, the processes it supervises)."""
