@@ -4,6 +4,8 @@ Groups (10,000 records per round; see bench/README.md for the measured figures):
 - `json-roundtrip-schemas`: JsonConverter with schemas.enable=true, decode + encode, no transforms.
 - `json-roundtrip-plain`: the same with schemas.enable=false.
 - `chain`: JSON with schema → RegexRouter → ReplaceField$Value → JSON, the issue's target chain.
+- `source-strings`: FileStream-like `SourceRecord`s (a line of text with STRING_SCHEMA) through
+  `source_batch` to StringConverter and JsonConverter bytes, raw native call and the Python wrapper.
 
 The native side returns a `RecordBatch` that keeps every output in Rust (one buffer for the
 batch); the timed call creates no Python object per record. The Python side builds its output
@@ -23,6 +25,7 @@ import orjson
 import pytest
 from records import envelope_records, plain_records
 
+from engine.api import STRING_SCHEMA, SourceRecord
 from engine.config.transforms import PluginConfig, StageConfig
 from engine.pipeline import Pipeline
 
@@ -147,4 +150,43 @@ def test_python_chain(benchmark: Any) -> None:
     records = batch(envelope_records(COUNT))
     results = benchmark(PythonChain().process, records)
     assert results[0][0] == "shop.eu"
+    records_per_s(benchmark)
+
+
+STRING = "org.apache.kafka.connect.storage.StringConverter"
+
+
+def file_lines(count: int) -> list[SourceRecord]:
+    """What FileStreamSourceTask.poll() returns: one record per line, its position as the offset."""
+    partition = {"filename": "/tmp/input.txt"}
+    return [
+        SourceRecord(
+            partition, {"position": i * 40}, "connect-test", f"line {i:08d} of the input file", STRING_SCHEMA
+        )
+        for i in range(count)
+    ]
+
+
+def source_pipeline(value_converter: str) -> Pipeline:
+    return Pipeline(
+        key_converter=PluginConfig(STRING), value_converter=PluginConfig(value_converter), stages=[]
+    )
+
+
+@pytest.mark.benchmark(group="source-strings")
+@pytest.mark.parametrize("converter", [STRING, JSON], ids=["string", "json"])
+def test_native_source_batch_strings(benchmark: Any, converter: str) -> None:
+    records = file_lines(COUNT)
+    out = benchmark(source_pipeline(converter)._native.source_batch, records)
+    assert out.errors() == []
+    assert len(out) == COUNT
+    records_per_s(benchmark)
+
+
+@pytest.mark.benchmark(group="source-strings")
+def test_wrapped_source_batch_strings(benchmark: Any) -> None:
+    records = file_lines(COUNT)
+    outcomes = benchmark(source_pipeline(STRING).source_batch, records)
+    first = outcomes[0].record
+    assert first is not None and first.value == b"line 00000000 of the input file"
     records_per_s(benchmark)

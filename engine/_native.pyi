@@ -1,6 +1,12 @@
 """Stubs for the private Rust extension `engine._native`; import through `engine.transforms`."""
 
+from engine.api.records import SinkRecord, SourceRecord
+
 __version__: str
+
+def plugins() -> dict[str, list[str]]:
+    """The classes the native registry builds, by Connect's class name, sorted, under the keys
+    `converter`, `header_converter`, `transformation` and `predicate`."""
 
 class RegexRouter:
     """Renames a topic when the whole topic matches `regex` (Connect's RegexRouter).
@@ -31,7 +37,12 @@ class Pipeline:
     """
 
     def __init__(
-        self, *, key_converter: tuple[str, _Props], value_converter: tuple[str, _Props], stages: list[_Stage]
+        self,
+        *,
+        key_converter: tuple[str, _Props],
+        value_converter: tuple[str, _Props],
+        stages: list[_Stage],
+        header_converter: tuple[str, _Props] | None = None,
     ) -> None: ...
     @property
     def warnings(self) -> list[str]:
@@ -39,6 +50,19 @@ class Pipeline:
 
     def sink_batch(self, records: list[_RecordIn], /) -> RecordBatch:
         """Runs a batch as a sink task would and serializes the results again, natively."""
+
+    def source_batch(self, records: list[SourceRecord], /) -> RecordBatch:
+        """Runs engine.api `SourceRecord`s through the chain, then the converters, natively.
+
+        Raises:
+            TypeError: a record's topic, partition or timestamp has the wrong type.
+        """
+
+    def sink_records(
+        self, records: list[_RecordIn], /
+    ) -> tuple[list[SinkRecord | None], list[tuple[int, str, str | None, str]]]:
+        """Converters then chain; `(records, errors)`: a `SinkRecord` or None per input, and
+        `(position, stage, alias, message)` per failure."""
 
 class RecordBatch:
     """The output of `Pipeline.sink_batch`, held in Rust until asked for."""

@@ -1,10 +1,18 @@
 """The record pipeline of a task: converters and the transform chain, run natively per batch.
 
-`Pipeline` wraps `engine._native.Pipeline`, which is built once from the converter and transform
-configuration and then called once per batch: bytes in, Connect data and transforms in Rust,
-bytes out. Configuration errors surface as `ConfigError`; a record that fails is reported with the
-stage it failed in (Connect's `Stage` names) and its position in the batch, and never stops the
-rest of the batch.
+`Pipeline` wraps `engine._native.Pipeline`, which is built once from the key, value and header
+converter and transform configuration and then called once per batch:
+
+- `source_batch`: a source task's `SourceRecord`s → transforms → converters → serialized records.
+- `sink_records`: consumed records → converters → transforms → `SinkRecord`s for `put()`.
+- `sink_batch`: bytes → converters → transforms → bytes again (the dry run).
+
+Configuration errors surface as `ConfigError`; a record that fails is reported with the stage it
+failed in (Connect's `Stage` names: `KEY_CONVERTER`, `VALUE_CONVERTER`, `HEADER_CONVERTER`,
+`TRANSFORMATION` with the alias) and its position in the batch, and never stops the rest of the
+batch. Without a header converter, headers go through Connect's default `SimpleHeaderConverter`:
+text in, with numbers, booleans, lists, maps and ISO dates inferred (`Values.parseString`), and
+`Values.convertToString` text out.
 """
 
 from __future__ import annotations
@@ -14,10 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import _native
+from engine.api.records import SinkRecord, SourceRecord
 from engine.config.transforms import PluginConfig, StageConfig
 from engine.errors import ConfigError
 
-__all__ = ["Outcome", "Pipeline", "RawRecord", "StageError"]
+__all__ = ["Outcome", "Pipeline", "RawRecord", "SinkOutcome", "SourceOutcome", "StageError"]
 
 Headers = list[tuple[str, bytes | None]]
 
@@ -58,13 +67,41 @@ class Outcome:
     error: StageError | None = None
 
 
+# A source record's outcome: the serialized record to produce (offset None), a drop, or an error.
+SourceOutcome = Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class SinkOutcome:
+    """What became of one consumed record: the `SinkRecord` for `put()`, a drop (both None), or an error."""
+
+    record: SinkRecord | None = None
+    error: StageError | None = None
+
+
+def _failures(errors: list[tuple[int, str, str | None, str]]) -> dict[int, StageError]:
+    return {position: StageError(stage, message, alias) for position, stage, alias, message in errors}
+
+
 class Pipeline:
     """Converters plus transform chain, compiled once, applied per batch."""
 
     def __init__(
-        self, *, key_converter: PluginConfig, value_converter: PluginConfig, stages: Sequence[StageConfig]
+        self,
+        *,
+        key_converter: PluginConfig,
+        value_converter: PluginConfig,
+        stages: Sequence[StageConfig],
+        header_converter: PluginConfig | None = None,
     ) -> None:
         """Builds the native pipeline.
+
+        Args:
+            key_converter: the key converter class and its own settings.
+            value_converter: the value converter class and its own settings.
+            stages: the transform chain, in order (`engine.config.transforms.parse_transforms`).
+            header_converter: the header converter; None means `SimpleHeaderConverter`, Connect's
+                default. `JsonConverter`, `StringConverter` and `ByteArrayConverter` also serve.
 
         Raises:
             ConfigError: an unknown class or an invalid setting, in Connect's words.
@@ -86,6 +123,9 @@ class Pipeline:
                 key_converter=(key_converter.type_name, key_converter.props),
                 value_converter=(value_converter.type_name, value_converter.props),
                 stages=native_stages,
+                header_converter=(
+                    (header_converter.type_name, header_converter.props) if header_converter else None
+                ),
             )
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
@@ -95,13 +135,54 @@ class Pipeline:
         """Deprecation warnings from building the chain (e.g. ReplaceField's `blacklist`)."""
         return list(self._native.warnings)
 
+    def source_batch(self, records: Sequence[SourceRecord]) -> list[SourceOutcome]:
+        """Runs a batch as a source task would: transforms, then the key/value/header converters.
+
+        One outcome per record, in order: the serialized record to produce (its offset None), a
+        drop by the chain, or the stage error (data with no Connect equivalent fails at the
+        converter stage of the part that holds it).
+
+        Raises:
+            TypeError: a record's topic, partition or timestamp has the wrong type (a task bug).
+        """
+        batch = self._native.source_batch(list(records))
+        failed = _failures(batch.errors())
+        outcomes = []
+        for position, result in enumerate(batch.records()):
+            if position in failed:
+                outcomes.append(SourceOutcome(error=failed[position]))
+            elif result is None:
+                outcomes.append(SourceOutcome())
+            else:
+                topic, partition, timestamp, key, value, headers = result
+                outcomes.append(
+                    SourceOutcome(RawRecord(topic, partition, None, timestamp, key, value, list(headers)))
+                )
+        return outcomes
+
+    def sink_records(self, records: Sequence[RawRecord]) -> list[SinkOutcome]:
+        """Runs a batch as a sink task would: key/value/header converters, then transforms.
+
+        One outcome per record, in order: the `SinkRecord` to hand to `put()` (Python values, e.g.
+        `Struct`, `decimal.Decimal`, aware UTC `datetime`), a drop by the chain, or the stage error.
+        """
+        records_out, errors = self._native.sink_records(
+            [(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value, r.headers) for r in records]
+        )
+        failed = _failures(errors)
+        return [
+            SinkOutcome(error=failed[position]) if position in failed else SinkOutcome(record)
+            for position, record in enumerate(records_out)
+        ]
+
     def sink_batch(self, records: Sequence[RawRecord]) -> list[Outcome]:
-        """Runs a batch as a sink task would: bytes → Connect data → transforms → bytes."""
+        """Runs a batch as a sink task would and serializes it again: bytes → Connect data →
+        transforms → bytes (the dry run)."""
         batch = self._native.sink_batch(
             [(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value, r.headers) for r in records]
         )
         results, errors = batch.records(), batch.errors()
-        failed = {position: StageError(stage, message, alias) for position, stage, alias, message in errors}
+        failed = _failures(errors)
         outcomes = []
         for position, (source, result) in enumerate(zip(records, results, strict=True)):
             if position in failed:

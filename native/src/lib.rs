@@ -20,6 +20,8 @@ mod _native {
     #[pymodule_export]
     use crate::py::pipeline::{PyPipeline, PyRecordBatch};
     #[pymodule_export]
+    use crate::py::plugins::plugins;
+    #[pymodule_export]
     use crate::py::ring::PyRingBuffer;
     #[pymodule_export]
     use crate::py::smt::PyRegexRouter;

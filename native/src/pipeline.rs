@@ -1,31 +1,17 @@
-//! A task's record pipeline: key/value converters plus the transform chain, per batch.
+//! A task's record pipeline: key/value/header converters plus the transform chain, per batch.
 //!
-//! Connect compat: what `WorkerSinkTask.convertAndTransformRecord` does for each consumed record
-//! (key converter, value converter, header conversion, then `TransformationChain.apply`), and, for
-//! the dry run, serializing the result back with the same converters. Each failure is reported
-//! with Connect's stage name (`KEY_CONVERTER`, `VALUE_CONVERTER`, `TRANSFORMATION`) and never
+//! Connect compat: a sink task does what `WorkerSinkTask.convertAndTransformRecord` does for each
+//! consumed record (key converter, value converter, header converter, then
+//! `TransformationChain.apply`); a source task does what `WorkerSourceTask` does for each polled
+//! record (the chain first, then the key, value and header converters). The dry run serializes a
+//! sink-side result back with the same converters. Each failure is reported with Connect's stage
+//! name (`KEY_CONVERTER`, `VALUE_CONVERTER`, `HEADER_CONVERTER`, `TRANSFORMATION`) and never
 //! stops the rest of the batch.
 
-use std::sync::{Arc, LazyLock};
-
-use crate::convert::{build_converter, Converter, ConverterProps};
-use crate::data::display::java_to_string;
-use crate::data::{Header, Record, Schema, SchemaRef, Type, Value};
+use crate::convert::{build_converter, Converter, ConverterProps, HeaderConverter};
+use crate::data::{Header, Record};
 use crate::errors::ConvertError;
 use crate::smt::{ChainError, StageConfig, TransformChain};
-
-/// Header values arrive as text and are kept as optional strings: the common case of Connect's
-/// default `SimpleHeaderConverter` (it also infers numbers and booleans, which we do not yet).
-static HEADER_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| Arc::new(Schema::new(Type::String).optional()));
-
-/// A header value as text, the way `SimpleHeaderConverter` writes it for our string headers.
-pub fn header_text(value: &Value) -> Option<Vec<u8>> {
-    match value {
-        Value::Null => None,
-        Value::String(s) => Some(s.clone().into_bytes()),
-        other => Some(java_to_string(other).into_bytes()),
-    }
-}
 
 /// A record in serialized form, borrowed from the caller (e.g. Python `bytes` objects).
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +41,7 @@ pub struct RecordOut {
 pub enum Stage {
     KeyConverter,
     ValueConverter,
+    HeaderConverter,
     Transformation,
 }
 
@@ -64,6 +51,7 @@ impl Stage {
         match self {
             Self::KeyConverter => "KEY_CONVERTER",
             Self::ValueConverter => "VALUE_CONVERTER",
+            Self::HeaderConverter => "HEADER_CONVERTER",
             Self::Transformation => "TRANSFORMATION",
         }
     }
@@ -79,6 +67,11 @@ pub struct RecordError {
 }
 
 impl RecordError {
+    /// A failure of `stage` that has no alias, with `message` as Connect would word it.
+    pub fn new(stage: Stage, message: impl Into<String>) -> Self {
+        Self { stage, alias: None, message: message.into() }
+    }
+
     fn convert(stage: Stage, err: &ConvertError) -> Self {
         Self { stage, alias: None, message: err.to_string() }
     }
@@ -106,24 +99,31 @@ impl std::error::Error for PipelineConfigError {}
 pub struct Pipeline {
     key: Box<dyn Converter>,
     value: Box<dyn Converter>,
+    header: HeaderConverter,
     chain: TransformChain,
 }
 
 impl Pipeline {
-    /// Builds the converters (`class`, own props) and the chain.
+    /// Builds the converters (`class`, own props) and the chain; no header converter means
+    /// Connect's default, `SimpleHeaderConverter`.
     ///
     /// # Errors
     /// The first configuration error, in Connect's words.
     pub fn new(
         key: (&str, &ConverterProps),
         value: (&str, &ConverterProps),
+        header: Option<(&str, &ConverterProps)>,
         stages: Vec<StageConfig>,
     ) -> Result<Self, PipelineConfigError> {
-        let key = build_converter(key.0, key.1, true).map_err(|e| PipelineConfigError(e.to_string()))?;
-        let value =
-            build_converter(value.0, value.1, false).map_err(|e| PipelineConfigError(e.to_string()))?;
+        let config_error = |e: ConvertError| PipelineConfigError(e.to_string());
+        let key = build_converter(key.0, key.1, true).map_err(config_error)?;
+        let value = build_converter(value.0, value.1, false).map_err(config_error)?;
+        let header = match header {
+            Some((class, props)) => HeaderConverter::build(class, props).map_err(config_error)?,
+            None => HeaderConverter::Simple,
+        };
         let chain = TransformChain::new(stages).map_err(|e| PipelineConfigError(e.message))?;
-        Ok(Self { key, value, chain })
+        Ok(Self { key, value, header, chain })
     }
 
     /// Deprecation warnings from building the chain.
@@ -144,15 +144,14 @@ impl Pipeline {
             .value
             .to_connect(input.topic, input.value)
             .map_err(|e| RecordError::convert(Stage::ValueConverter, &e))?;
-        let headers = input
-            .headers
-            .iter()
-            .map(|(k, v)| Header {
-                key: (*k).to_owned(),
-                schema: Some(HEADER_SCHEMA.clone()),
-                value: v.map_or(Value::Null, |b| Value::String(String::from_utf8_lossy(b).into_owned())),
-            })
-            .collect();
+        let mut headers = Vec::with_capacity(input.headers.len());
+        for (key, bytes) in input.headers {
+            let (schema, value) = self
+                .header
+                .to_connect(input.topic, *bytes)
+                .map_err(|e| RecordError::convert(Stage::HeaderConverter, &e))?;
+            headers.push(Header { key: (*key).to_owned(), schema, value });
+        }
         let record = Record {
             topic: input.topic.to_owned(),
             partition: input.partition,
@@ -191,20 +190,29 @@ impl Pipeline {
         Ok((has_key, has_value))
     }
 
-    /// Serializes a (transformed) record with the same converters, headers as text.
+    /// Serializes a (transformed) record with the same converters, headers included.
     ///
     /// # Errors
     /// The converter stage and message when the data does not fit the format.
     pub fn from_connect(&mut self, record: &Record) -> Result<RecordOut, RecordError> {
         let (mut key, mut value) = (Vec::new(), Vec::new());
         let (has_key, has_value) = self.serialize(record, &mut key, &mut value)?;
+        let mut headers = Vec::with_capacity(record.headers.len());
+        for header in &record.headers {
+            let mut bytes = Vec::new();
+            let present = self
+                .header
+                .from_connect(&record.topic, header.schema.as_ref(), &header.value, &mut bytes)
+                .map_err(|e| RecordError::convert(Stage::HeaderConverter, &e))?;
+            headers.push((header.key.clone(), present.then_some(bytes)));
+        }
         Ok(RecordOut {
             topic: record.topic.clone(),
             partition: record.partition,
             timestamp: record.timestamp,
             key: has_key.then_some(key),
             value: has_value.then_some(value),
-            headers: record.headers.iter().map(|h| (h.key.clone(), header_text(&h.value))).collect(),
+            headers,
         })
     }
 
@@ -233,12 +241,27 @@ impl Pipeline {
         batch.slots.push(slot);
     }
 
+    /// Runs one record a source task produced through the chain and then the converters (Connect's
+    /// order for sources), appending the outcome to `batch`.
+    pub fn source_into(&mut self, record: Record, batch: &mut RecordBatch) {
+        let slot = match self.chain.apply(record) {
+            Ok(Some(record)) => match self.append(&record, batch) {
+                Ok(entry) => Slot::Record(entry),
+                Err(err) => Slot::Failed(err),
+            },
+            Ok(None) => Slot::Dropped,
+            Err(err) => Slot::Failed(RecordError::chain(err)),
+        };
+        batch.slots.push(slot);
+    }
+
     fn append(&mut self, record: &Record, batch: &mut RecordBatch) -> Result<OutEntry, RecordError> {
-        let start = batch.data.len();
+        let (start, headers_start) = (batch.data.len(), batch.headers.len());
         let result = self.append_bytes(record, batch);
         if result.is_err() {
-            // A value that fails after its key was written must leave no bytes behind.
+            // A part that fails after others were written must leave nothing behind.
             batch.data.truncate(start);
+            batch.headers.truncate(headers_start);
         }
         result
     }
@@ -254,12 +277,10 @@ impl Pipeline {
         .map_err(|e| RecordError::convert(Stage::ValueConverter, &e))?;
         let headers_start = batch.headers.len();
         for header in &record.headers {
-            let text = header_text(&header.value);
-            let span = text.map(|bytes| {
-                let from = batch.data.len();
-                batch.data.extend_from_slice(&bytes);
-                span(from, batch.data.len())
-            });
+            let span = append_with(&mut batch.data, |out| {
+                self.header.from_connect(&record.topic, header.schema.as_ref(), &header.value, out)
+            })
+            .map_err(|e| RecordError::convert(Stage::HeaderConverter, &e))?;
             batch.headers.push((header.key.clone(), span));
         }
         Ok(OutEntry {
@@ -389,7 +410,7 @@ mod tests {
             stage("fields", "ReplaceField$Value", &[("exclude", "note"), ("renames", "id:order_id")]),
         ];
         let conv = ("JsonConverter", &json(true));
-        let mut p = Pipeline::new(conv, conv, stages).unwrap();
+        let mut p = Pipeline::new(conv, conv, None, stages).unwrap();
         let value = br#"{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":true,"field":"note"}],"optional":false},"payload":{"id":7,"note":"x"}}"#;
         let out = p.round_trip(&input("orders-eu", Some(value))).unwrap().unwrap();
         assert_eq!(out.topic, "shop.eu");
@@ -405,7 +426,8 @@ mod tests {
     fn failures_carry_the_stage() {
         let conv = ("JsonConverter", &json(true));
         let mut p =
-            Pipeline::new(conv, conv, vec![stage("mask", "MaskField$Value", &[("fields", "a")])]).unwrap();
+            Pipeline::new(conv, conv, None, vec![stage("mask", "MaskField$Value", &[("fields", "a")])])
+                .unwrap();
         let err = p.round_trip(&input("t", Some(b"{not json"))).unwrap_err();
         assert_eq!(err.stage, Stage::ValueConverter);
         let err = p.round_trip(&input("t", Some(br#"{"schema":null,"payload":null}"#))).unwrap_err();
@@ -415,7 +437,7 @@ mod tests {
     #[test]
     fn batches_share_one_buffer_and_keep_failures_in_place() {
         let conv = ("JsonConverter", &json(false));
-        let mut p = Pipeline::new(conv, conv, vec![]).unwrap();
+        let mut p = Pipeline::new(conv, conv, None, vec![]).unwrap();
         let mut batch = RecordBatch::default();
         for value in [&b"1"[..], b"{bad", b"[2]"] {
             p.sink_into(&input("t", Some(value)), &mut batch);
@@ -432,11 +454,90 @@ mod tests {
     #[test]
     fn dropped_records_and_config_errors() {
         let conv = ("JsonConverter", &json(false));
-        let mut p = Pipeline::new(conv, conv, vec![stage("drop", "Filter", &[])]).unwrap();
+        let mut p = Pipeline::new(conv, conv, None, vec![stage("drop", "Filter", &[])]).unwrap();
         assert_eq!(p.round_trip(&input("t", Some(b"1"))).unwrap(), None);
-        let err = Pipeline::new(conv, conv, vec![stage("r", "RegexRouter", &[])]).err().unwrap();
+        let err = Pipeline::new(conv, conv, None, vec![stage("r", "RegexRouter", &[])]).err().unwrap();
         assert!(err.0.contains("transforms.r.regex"), "{err}");
-        let err = Pipeline::new(("Nope", &json(false)), conv, vec![]).err().unwrap();
+        let err = Pipeline::new(("Nope", &json(false)), conv, None, vec![]).err().unwrap();
         assert!(err.0.contains("Nope"), "{err}");
+    }
+
+    #[test]
+    fn source_records_run_the_chain_before_the_converters() {
+        use std::sync::Arc;
+
+        use crate::data::{Schema, Struct, Type, Value};
+
+        let conv = ("JsonConverter", &json(true));
+        let stages = vec![
+            stage("route", "RegexRouter", &[("regex", "raw-(.*)"), ("replacement", "$1")]),
+            stage("drop", "Filter", &[]),
+        ];
+        let mut stages_with_predicate = stages;
+        stages_with_predicate[1].predicate = Some(crate::smt::PredicateConfig {
+            alias: "tomb".to_owned(),
+            type_name: "RecordIsTombstone".to_owned(),
+            props: Props::new(),
+        });
+        let mut p = Pipeline::new(conv, conv, None, stages_with_predicate).unwrap();
+        let schema = Arc::new(Schema::structure([("id".to_owned(), Arc::new(Schema::new(Type::Int32)))]));
+        let value = Value::Struct(Struct { schema: schema.clone(), values: vec![Value::Int32(7)] });
+        let header = |value| Header { key: "h".to_owned(), schema: None, value };
+        let record = Record {
+            topic: "raw-orders".to_owned(),
+            value_schema: Some(schema),
+            value,
+            headers: vec![header(Value::Int64(42)), header(Value::Null)],
+            ..Record::default()
+        };
+        let mut batch = RecordBatch::default();
+        p.source_into(record.clone(), &mut batch);
+        p.source_into(Record { value: Value::Null, value_schema: None, ..record.clone() }, &mut batch);
+        let broken = Record { value: Value::String("not a struct".into()), ..record };
+        p.source_into(broken, &mut batch);
+        assert_eq!(batch.topics, ["orders"]);
+        let Slot::Record(entry) = &batch.slots[0] else { panic!("{:?}", batch.slots[0]) };
+        assert_eq!(entry.key, None);
+        assert_eq!(
+            batch.bytes(entry.value.unwrap()),
+            br#"{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":false},"payload":{"id":7}}"#
+        );
+        let headers = &batch.headers[entry.headers.from as usize..entry.headers.to as usize];
+        assert_eq!(headers.len(), 2);
+        assert_eq!(batch.bytes(headers[0].1.unwrap()), b"42");
+        assert_eq!(headers[1].1, None);
+        assert_eq!(batch.slots[1], Slot::Dropped);
+        assert!(matches!(&batch.slots[2], Slot::Failed(e) if e.stage == Stage::ValueConverter));
+        // The failed record left no bytes and no headers behind.
+        assert_eq!(batch.headers.len(), 2);
+    }
+
+    #[test]
+    fn header_converter_failures_and_inference() {
+        let conv = ("JsonConverter", &json(false));
+        let header_conv = ("JsonConverter", &json(true));
+        let mut p = Pipeline::new(conv, conv, Some(header_conv), vec![]).unwrap();
+        let headers: [(&str, Option<&[u8]>); 1] = [("h", Some(b"{bad"))];
+        let err = p.round_trip(&RecordIn { headers: &headers, ..input("t", Some(b"1")) }).unwrap_err();
+        assert_eq!(err.stage, Stage::HeaderConverter);
+        assert_eq!(err.stage.connect_name(), "HEADER_CONVERTER");
+
+        let mut p = Pipeline::new(conv, conv, None, vec![]).unwrap();
+        let headers: [(&str, Option<&[u8]>); 3] = [("n", Some(b"42")), ("s", Some(b"x y")), ("z", None)];
+        let record =
+            p.to_connect(&RecordIn { headers: &headers, ..input("t", Some(b"1")) }).unwrap().unwrap();
+        let kinds: Vec<_> = record.headers.iter().map(|h| h.schema.as_ref().map(|s| s.kind)).collect();
+        assert_eq!(kinds, [Some(crate::data::Type::Int8), Some(crate::data::Type::String), None]);
+        let out = p.from_connect(&record).unwrap();
+        assert_eq!(
+            out.headers,
+            [
+                ("n".to_owned(), Some(b"42".to_vec())),
+                ("s".to_owned(), Some(b"x y".to_vec())),
+                ("z".to_owned(), None)
+            ]
+        );
+        let err = Pipeline::new(conv, conv, Some(("Avro", &json(false))), vec![]).err().unwrap();
+        assert!(err.0.contains("header.converter"), "{err}");
     }
 }

@@ -9,6 +9,7 @@
 pub mod bytearray;
 mod charset;
 pub mod config;
+pub mod header;
 pub mod json;
 pub mod string;
 
@@ -17,6 +18,7 @@ use crate::errors::ConvertError;
 
 pub use bytearray::ByteArrayConverter;
 pub use config::ConverterProps;
+pub use header::HeaderConverter;
 pub use json::{DecimalFormat, JsonConverter, JsonConverterConfig};
 pub use string::StringConverter;
 
@@ -26,6 +28,19 @@ pub const JSON_CONVERTER_CLASS: &str = "org.apache.kafka.connect.json.JsonConver
 pub const BYTE_ARRAY_CONVERTER_CLASS: &str = "org.apache.kafka.connect.converters.ByteArrayConverter";
 /// Fully qualified class name of Connect's string converter.
 pub const STRING_CONVERTER_CLASS: &str = "org.apache.kafka.connect.storage.StringConverter";
+
+/// Every record converter class [`build_converter`] builds, by Connect's class name, sorted.
+pub const CONVERTER_CLASSES: &[&str] =
+    &[BYTE_ARRAY_CONVERTER_CLASS, JSON_CONVERTER_CLASS, STRING_CONVERTER_CLASS];
+
+/// Every header converter class [`HeaderConverter::build`] builds, sorted: the record converters
+/// serve as header converters too, as in Connect.
+pub const HEADER_CONVERTER_CLASSES: &[&str] = &[
+    BYTE_ARRAY_CONVERTER_CLASS,
+    JSON_CONVERTER_CLASS,
+    header::SIMPLE_HEADER_CONVERTER_CLASS,
+    STRING_CONVERTER_CLASS,
+];
 
 /// Converts between Kafka's serialized bytes and Connect data (Connect's `Converter`).
 ///
@@ -73,11 +88,14 @@ pub fn build_converter(
     is_key: bool,
 ) -> Result<Box<dyn Converter>, ConvertError> {
     match class_name.trim() {
-        JSON_CONVERTER_CLASS | "JsonConverter" => {
+        // Connect's aliases: the simple class name, and that name without its `Converter` suffix.
+        JSON_CONVERTER_CLASS | "JsonConverter" | "Json" => {
             Ok(Box::new(JsonConverter::new(JsonConverterConfig::from_props(props, is_key)?)?))
         }
-        STRING_CONVERTER_CLASS | "StringConverter" => Ok(Box::new(StringConverter::from_props(props)?)),
-        BYTE_ARRAY_CONVERTER_CLASS | "ByteArrayConverter" => Ok(Box::new(ByteArrayConverter)),
+        STRING_CONVERTER_CLASS | "StringConverter" | "String" => {
+            Ok(Box::new(StringConverter::from_props(props)?))
+        }
+        BYTE_ARRAY_CONVERTER_CLASS | "ByteArrayConverter" | "ByteArray" => Ok(Box::new(ByteArrayConverter)),
         other => Err(ConvertError::config(
             if is_key { "key.converter" } else { "value.converter" },
             format!(
@@ -98,7 +116,9 @@ mod tests {
 
     #[test]
     fn resolves_class_names_and_aliases() {
-        for name in [JSON_CONVERTER_CLASS, "JsonConverter", STRING_CONVERTER_CLASS, "StringConverter"] {
+        for name in
+            [JSON_CONVERTER_CLASS, "JsonConverter", "Json", STRING_CONVERTER_CLASS, "String", "ByteArray"]
+        {
             assert!(build_converter(name, &props(&[]), false).is_ok(), "{name}");
         }
         let mut c = build_converter(BYTE_ARRAY_CONVERTER_CLASS, &props(&[]), true).unwrap();
@@ -109,6 +129,16 @@ mod tests {
         let mut out = Vec::new();
         c.from_connect("t", None, &Value::Int64(5), &mut out).unwrap();
         assert_eq!(out, b"5");
+    }
+
+    #[test]
+    fn every_listed_class_builds() {
+        for name in CONVERTER_CLASSES {
+            assert!(build_converter(name, &props(&[]), false).is_ok(), "{name}");
+        }
+        for name in HEADER_CONVERTER_CLASSES {
+            assert!(HeaderConverter::build(name, &props(&[])).is_ok(), "{name}");
+        }
     }
 
     #[test]

@@ -1,24 +1,49 @@
 //! `engine._native.Pipeline`: converters plus transform chain, one call per batch.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::ops::Range;
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use crate::pipeline::{OutEntry, Pipeline, RecordBatch, RecordIn, Slot, Span};
+use super::data::{failure_message, is_record_failure, DataConverter};
+use crate::pipeline::{OutEntry, Pipeline, RecordBatch, RecordError, RecordIn, Slot, Span, Stage};
 use crate::smt::{PredicateConfig, StageConfig};
 
 type Props = BTreeMap<String, String>;
 /// `(alias, type, props, predicate alias, predicate type, predicate props, negate)`.
 type StageTuple = (String, String, Props, Option<String>, Option<String>, Option<Props>, bool);
 
-/// The pipeline of one task. The mutex only satisfies pyo3's `Sync` bound: a task calls it from
-/// one thread, so it is never contended.
+/// The pipeline of one task. The mutexes only satisfy pyo3's `Sync` bound: a task calls it from
+/// one thread, so they are never contended, and a second thread gets an error instead of a wait
+/// (waiting on a lock while the first thread needs the interpreter back could deadlock).
 #[pyclass(name = "Pipeline", module = "engine._native", frozen)]
 pub struct PyPipeline {
     inner: Mutex<Pipeline>,
+    data: Mutex<DataConverter>,
+}
+
+/// A record error from a Python exception raised while converting one record's data.
+fn record_failure(py: Python<'_>, stage: Stage, err: &PyErr) -> PyResult<RecordError> {
+    if is_record_failure(py, err) {
+        Ok(RecordError::new(stage, failure_message(py, err)))
+    } else {
+        Err(err.clone_ref(py))
+    }
+}
+
+/// One `(topic, partition, offset, timestamp, key, value, headers)` input, unpacked with owned
+/// references so its bytes stay valid while the interpreter is released.
+struct SinkInput<'py> {
+    topic: Bound<'py, PyString>,
+    partition: Option<i32>,
+    offset: Option<i64>,
+    timestamp: Option<i64>,
+    key: Bound<'py, PyAny>,
+    value: Bound<'py, PyAny>,
+    headers: Range<usize>,
 }
 
 fn stage_config(stage: StageTuple) -> PyResult<StageConfig> {
@@ -44,22 +69,144 @@ fn optional_bytes<'a>(item: &'a Bound<'_, PyAny>) -> PyResult<Option<&'a [u8]>> 
 #[pymethods]
 impl PyPipeline {
     #[new]
-    #[pyo3(signature = (*, key_converter, value_converter, stages))]
+    #[pyo3(signature = (*, key_converter, value_converter, stages, header_converter=None))]
     // pyo3 extracts arguments as owned values.
     #[allow(clippy::needless_pass_by_value)]
     fn py_new(
         key_converter: (String, Props),
         value_converter: (String, Props),
         stages: Vec<StageTuple>,
+        header_converter: Option<(String, Props)>,
     ) -> PyResult<Self> {
         let stages = stages.into_iter().map(stage_config).collect::<PyResult<Vec<_>>>()?;
         let pipeline = Pipeline::new(
             (&key_converter.0, &key_converter.1),
             (&value_converter.0, &value_converter.1),
+            header_converter.as_ref().map(|(class, props)| (class.as_str(), props)),
             stages,
         )
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(Self { inner: Mutex::new(pipeline) })
+        Ok(Self { inner: Mutex::new(pipeline), data: Mutex::new(DataConverter::default()) })
+    }
+
+    /// Runs a batch of engine.api `SourceRecord`s as a source task would: the chain, then the
+    /// key, value and header converters, into one native `RecordBatch`. Data Python cannot hand to
+    /// Connect fails that record at its converter stage; the chain and converters run with the
+    /// interpreter released.
+    fn source_batch(&self, py: Python<'_>, records: &Bound<'_, PyList>) -> PyResult<PyRecordBatch> {
+        let mut inputs = Vec::with_capacity(records.len());
+        {
+            let mut data = lock(&self.data)?;
+            for item in records.iter() {
+                inputs.push(match data.source_record(&item)? {
+                    Ok(record) => Ok(record),
+                    Err((stage, err)) => Err(record_failure(py, stage, &err)?),
+                });
+            }
+        }
+        let mut guard = lock(&self.inner)?;
+        let pipeline: &mut Pipeline = &mut guard;
+        let batch = py.detach(move || {
+            let mut batch = RecordBatch::with_capacity(inputs.len(), 256);
+            for input in inputs {
+                match input {
+                    Ok(record) => pipeline.source_into(record, &mut batch),
+                    Err(err) => batch.slots.push(Slot::Failed(err)),
+                }
+            }
+            batch
+        });
+        Ok(PyRecordBatch { batch })
+    }
+
+    /// Runs a batch of `(topic, partition, offset, timestamp, key, value, headers)` tuples as a
+    /// sink task would (converters, then the chain) and returns `(records, errors)`: one
+    /// engine.api `SinkRecord` or None (dropped or failed) per input, and `(position, stage,
+    /// alias, message)` per failure. The converters and chain run with the interpreter released;
+    /// the Python objects are built at the end.
+    fn sink_records<'py>(
+        &self,
+        py: Python<'py>,
+        records: &Bound<'py, PyList>,
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        let mut inputs = Vec::with_capacity(records.len());
+        let mut header_items = Vec::new();
+        for item in records.iter() {
+            let fields = item.cast_into::<PyTuple>()?;
+            if fields.len() != 7 {
+                return Err(PyValueError::new_err(
+                    "each record is (topic, partition, offset, timestamp, key, value, headers)",
+                ));
+            }
+            let start = header_items.len();
+            for header in fields.get_item(6)?.try_iter()? {
+                let pair = header?.cast_into::<PyTuple>()?;
+                let (key, value) = (pair.get_item(0)?.cast_into::<PyString>()?, pair.get_item(1)?);
+                header_items.push((key, value));
+            }
+            inputs.push(SinkInput {
+                topic: fields.get_item(0)?.cast_into::<PyString>()?,
+                partition: fields.get_item(1)?.extract()?,
+                offset: fields.get_item(2)?.extract()?,
+                timestamp: fields.get_item(3)?.extract()?,
+                key: fields.get_item(4)?,
+                value: fields.get_item(5)?,
+                headers: start..header_items.len(),
+            });
+        }
+        let mut headers = Vec::with_capacity(header_items.len());
+        for (key, value) in &header_items {
+            headers.push((key.to_str()?, optional_bytes(value)?));
+        }
+        let mut views = Vec::with_capacity(inputs.len());
+        for input in &inputs {
+            views.push(RecordIn {
+                topic: input.topic.to_str()?,
+                partition: input.partition,
+                offset: input.offset,
+                timestamp: input.timestamp,
+                key: optional_bytes(&input.key)?,
+                value: optional_bytes(&input.value)?,
+                headers: &headers[input.headers.clone()],
+            });
+        }
+        let mut guard = lock(&self.inner)?;
+        let pipeline: &mut Pipeline = &mut guard;
+        let views = &views;
+        let results =
+            py.detach(move || views.iter().map(|input| pipeline.to_connect(input)).collect::<Vec<_>>());
+        drop(guard);
+
+        let mut data = lock(&self.data)?;
+        let out = PyList::empty(py);
+        let errors = PyList::empty(py);
+        for (position, (result, input)) in results.into_iter().zip(&inputs).enumerate() {
+            let failure = match result {
+                Ok(Some(record)) => {
+                    let partition = input.partition.unwrap_or(0);
+                    match data.sink_record(py, &record, partition, input.offset.unwrap_or(-1)) {
+                        Ok(obj) => {
+                            out.append(obj)?;
+                            continue;
+                        }
+                        Err((stage, err)) => record_failure(py, stage, &err)?,
+                    }
+                }
+                Ok(None) => {
+                    out.append(py.None())?;
+                    continue;
+                }
+                Err(err) => err,
+            };
+            out.append(py.None())?;
+            errors.append((
+                position,
+                failure.stage.connect_name(),
+                failure.alias.as_deref(),
+                failure.message.as_str(),
+            ))?;
+        }
+        Ok((out, errors))
     }
 
     /// Deprecation warnings from building the chain.
@@ -189,8 +336,17 @@ impl PyRecordBatch {
 }
 
 impl PyPipeline {
-    fn lock(&self) -> PyResult<std::sync::MutexGuard<'_, Pipeline>> {
-        // A poisoned lock means a Rust panic mid-batch: report it instead of running on bad state.
-        self.inner.lock().map_err(|_| PyRuntimeError::new_err("the pipeline failed earlier (a Rust panic)"))
+    fn lock(&self) -> PyResult<MutexGuard<'_, Pipeline>> {
+        lock(&self.inner)
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> PyResult<MutexGuard<'_, T>> {
+    mutex.try_lock().map_err(|err| match err {
+        // A poisoned lock means a Rust panic mid-batch: report it instead of running on bad state.
+        TryLockError::Poisoned(_) => PyRuntimeError::new_err("the pipeline failed earlier (a Rust panic)"),
+        TryLockError::WouldBlock => PyRuntimeError::new_err(
+            "the pipeline is in use by another thread; a task calls it from one thread",
+        ),
+    })
 }

@@ -14,7 +14,7 @@ pub mod flatten;
 pub mod headers;
 pub mod hoist_field;
 pub mod insert_field;
-mod literal;
+pub(crate) mod literal;
 pub mod mask_field;
 pub mod predicates;
 pub mod regex_router;

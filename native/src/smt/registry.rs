@@ -11,6 +11,44 @@ use super::{Predicate, RegexRouter, Target, Transform};
 const TRANSFORMS_PACKAGE: &str = "org.apache.kafka.connect.transforms.";
 const PREDICATES_PACKAGE: &str = "org.apache.kafka.connect.transforms.predicates.";
 
+/// Every transformation class this registry builds, by Connect's class name, sorted (for
+/// `GET /connector-plugins`).
+pub const TRANSFORM_CLASSES: &[&str] = &[
+    "org.apache.kafka.connect.transforms.Cast$Key",
+    "org.apache.kafka.connect.transforms.Cast$Value",
+    "org.apache.kafka.connect.transforms.DropHeaders",
+    "org.apache.kafka.connect.transforms.ExtractField$Key",
+    "org.apache.kafka.connect.transforms.ExtractField$Value",
+    "org.apache.kafka.connect.transforms.Filter",
+    "org.apache.kafka.connect.transforms.Flatten$Key",
+    "org.apache.kafka.connect.transforms.Flatten$Value",
+    "org.apache.kafka.connect.transforms.HeaderFrom$Key",
+    "org.apache.kafka.connect.transforms.HeaderFrom$Value",
+    "org.apache.kafka.connect.transforms.HoistField$Key",
+    "org.apache.kafka.connect.transforms.HoistField$Value",
+    "org.apache.kafka.connect.transforms.InsertField$Key",
+    "org.apache.kafka.connect.transforms.InsertField$Value",
+    "org.apache.kafka.connect.transforms.InsertHeader",
+    "org.apache.kafka.connect.transforms.MaskField$Key",
+    "org.apache.kafka.connect.transforms.MaskField$Value",
+    "org.apache.kafka.connect.transforms.RegexRouter",
+    "org.apache.kafka.connect.transforms.ReplaceField$Key",
+    "org.apache.kafka.connect.transforms.ReplaceField$Value",
+    "org.apache.kafka.connect.transforms.SetSchemaMetadata$Key",
+    "org.apache.kafka.connect.transforms.SetSchemaMetadata$Value",
+    "org.apache.kafka.connect.transforms.TimestampConverter$Key",
+    "org.apache.kafka.connect.transforms.TimestampConverter$Value",
+    "org.apache.kafka.connect.transforms.TimestampRouter",
+    "org.apache.kafka.connect.transforms.ValueToKey",
+];
+
+/// Every predicate class this registry builds, by Connect's class name, sorted.
+pub const PREDICATE_CLASSES: &[&str] = &[
+    "org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
+    "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
+    "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+];
+
 /// Splits `ReplaceField$Value` into (`ReplaceField`, `Some(Target::Value)`), after removing Connect's package.
 fn split_name(type_name: &str) -> (&str, Option<Target>) {
     let short = type_name.strip_prefix(TRANSFORMS_PACKAGE).unwrap_or(type_name);
@@ -109,6 +147,22 @@ mod tests {
             missing.to_string(),
             "Missing required configuration \"regex\" which has no default value."
         );
+    }
+
+    #[test]
+    fn every_listed_class_is_known() {
+        // Unknown names say "could not be found"; a known one builds or names a missing setting.
+        for name in TRANSFORM_CLASSES {
+            if let Err(err) = build_transform(name, &Props::new()) {
+                assert!(!err.to_string().contains("could not be found"), "{name}: {err}");
+            }
+        }
+        for name in PREDICATE_CLASSES {
+            if let Err(err) = build_predicate(name, &Props::new()) {
+                assert!(!err.to_string().contains("could not be found"), "{name}: {err}");
+            }
+        }
+        assert!(TRANSFORM_CLASSES.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! a record repeating it is neither re-parsed nor even tokenized (the bytes are compared and
 //! skipped); writing remembers the last schema by pointer and caches its JSON by schema equality.
 
-mod base64;
+pub(crate) mod base64;
 mod cache;
 pub mod config;
 mod decode;
