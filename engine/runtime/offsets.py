@@ -1,0 +1,116 @@
+"""Source offsets inside a task process: the reader over the start snapshot, and acked-offset tracking.
+
+`OffsetSnapshot` is the task's `OffsetReader` (Connect's `OffsetStorageReader`): the connector's
+committed offsets as the supervisor sent them in `StartTask`, updated with the offsets this task
+reports afterwards, so a reader sees what is committed or about to be.
+
+`SubmittedRecords` mirrors Connect's class of that name: records are submitted in the order the
+task returned them, acknowledged in any order, and for each source partition the committable
+offset is that of the latest record such that it and every earlier record of the same partition
+were acknowledged (or dropped). Committing only those offsets gives at-least-once delivery.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.api.task import OffsetReader
+
+__all__ = ["OffsetSnapshot", "SubmittedRecord", "SubmittedRecords", "partition_key"]
+
+
+def partition_key(partition: Mapping[str, Any]) -> str:
+    """A hashable identity for a source partition (equal maps give equal keys)."""
+    return json.dumps(partition, sort_keys=True, separators=(",", ":"), default=str)
+
+
+class OffsetSnapshot(OffsetReader):
+    """Committed source offsets of the connector, by source partition."""
+
+    def __init__(self, offsets: Iterable[tuple[Mapping[str, Any], Mapping[str, Any] | None]] = ()) -> None:
+        self._offsets: dict[str, Mapping[str, Any] | None] = {}
+        self.update(offsets)
+
+    def update(self, offsets: Iterable[tuple[Mapping[str, Any], Mapping[str, Any] | None]]) -> None:
+        """Records newer offsets (None = the partition's offset was reset)."""
+        for partition, offset in offsets:
+            self._offsets[partition_key(partition)] = dict(offset) if offset is not None else None
+
+    def offset(self, partition: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        return self._offsets.get(partition_key(partition))
+
+    def offsets(
+        self, partitions: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[Mapping[str, Any], Mapping[str, Any] | None]]:
+        return [(partition, self.offset(partition)) for partition in partitions]
+
+
+@dataclass(slots=True, eq=False)
+class SubmittedRecord:
+    """One record handed to the producer; `ack()` once Kafka acknowledged it (or it was dropped)."""
+
+    partition: Mapping[str, Any] | None
+    offset: Mapping[str, Any] | None
+    acked: bool = False
+
+    def ack(self) -> None:
+        self.acked = True
+
+
+@dataclass(slots=True)
+class _Partition:
+    partition: Mapping[str, Any]
+    pending: deque[SubmittedRecord] = field(default_factory=deque)
+
+
+class SubmittedRecords:
+    """Records in flight, per source partition, in submission order. Single-threaded."""
+
+    def __init__(self) -> None:
+        self._partitions: dict[str, _Partition] = {}
+        self._in_flight = 0
+
+    def submit(
+        self, partition: Mapping[str, Any] | None, offset: Mapping[str, Any] | None
+    ) -> SubmittedRecord:
+        """Tracks a record about to be produced. A record without a source partition or offset
+        has nothing to commit, but is still counted in flight until acknowledged."""
+        record = SubmittedRecord(partition, offset)
+        if partition is not None and offset is not None:
+            key = partition_key(partition)
+            entry = self._partitions.get(key)
+            if entry is None:
+                entry = self._partitions[key] = _Partition(dict(partition))
+            entry.pending.append(record)
+        self._in_flight += 1
+        return record
+
+    def acked(self, record: SubmittedRecord) -> None:
+        """Marks a record acknowledged; use this rather than `record.ack()` to keep the count."""
+        if not record.acked:
+            record.ack()
+            self._in_flight -= 1
+
+    @property
+    def in_flight(self) -> int:
+        """Submitted records not acknowledged yet."""
+        return self._in_flight
+
+    def committable(self) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+        """Removes the acknowledged prefix of every partition and returns, for each partition that
+        had one, the offset of its last record. Partitions left empty are forgotten."""
+        out = []
+        for key in list(self._partitions):
+            entry = self._partitions[key]
+            last: SubmittedRecord | None = None
+            while entry.pending and entry.pending[0].acked:
+                last = entry.pending.popleft()
+            if last is not None and last.offset is not None:
+                out.append((entry.partition, last.offset))
+            if not entry.pending:
+                del self._partitions[key]
+        return out

@@ -1,0 +1,415 @@
+"""The source task loop: `poll()` → native pipeline → producer → acked offsets to the supervisor.
+
+Connect compat: `AbstractWorkerSourceTask`/`WorkerSourceTask` (at-least-once). Each batch from
+`poll()` goes through the converters and the transform chain in one native call, then to Kafka:
+`produce_batch` per topic when no record has headers or a timestamp (it takes neither), `produce`
+record by record otherwise. When
+the broker acknowledges a record, `commit_record(record, metadata)` is called and the record
+counts as done; a source partition's offset is reported (`SourceOffsets`) only up to the last
+record whose predecessors of the same partition are all done (`SubmittedRecords`), every
+`offset.flush.interval.ms` and on `Commit`/`Stop`, and `task.commit()` follows.
+
+Records the chain drops, and failed records skipped under `errors.tolerance=all`, count as done
+at once (their offsets are committed, `commit_record(record, None)`); skipped records are
+reported to the error log and counted in the metrics, never lost silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
+
+from engine.api.records import SourceRecord
+from engine.api.task import OffsetReader, SourceTask, SourceTaskContext
+from engine.errors import ConnectError
+from engine.pipeline import RawRecord
+from engine.runtime.clients import producer_config
+from engine.runtime.errors import (
+    ErrorCounters,
+    ErrorHandler,
+    ErrorHandlingConfig,
+    LogReporter,
+    Stage,
+    stage_exception,
+)
+from engine.runtime.loops import (
+    ControlChannel,
+    ControlWatcher,
+    LoopTimer,
+    TargetState,
+    build_pipeline,
+    flush_interval_s,
+    flush_timeout_s,
+)
+from engine.runtime.offsets import OffsetSnapshot, SubmittedRecord, SubmittedRecords
+from engine.runtime.process import load_object
+from engine.runtime.protocol import (
+    Commit,
+    Metrics,
+    SetTargetState,
+    SourceOffsets,
+    SourcePartitionOffset,
+    StartTask,
+    Stop,
+    TopicsUsed,
+)
+
+__all__ = ["RecordMetadata", "SourceTaskRunner", "run_source_task"]
+
+logger = logging.getLogger("engine.runtime.source")
+
+PAUSED_WAIT_S = 0.5
+# Keep librdkafka's queue (100 000 messages by default) from filling: wait for acks above this.
+MAX_IN_FLIGHT = 50_000
+# Offsets per SourceOffsets event, so a frame stays well below the ring's frame size.
+OFFSETS_PER_EVENT = 500
+PRODUCER_CLASS = "confluent_kafka.Producer"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordMetadata:
+    """Where Kafka wrote a record (Connect's `RecordMetadata`), given to `commit_record`."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int | None
+
+
+class _SourceContext(SourceTaskContext):
+    def __init__(self, reader: OffsetReader, config: Mapping[str, str]) -> None:
+        self._reader = reader
+        self._config = config
+
+    @property
+    def offset_reader(self) -> OffsetReader:
+        return self._reader
+
+    @property
+    def config(self) -> Mapping[str, str]:
+        return self._config
+
+
+class SourceTaskRunner:
+    """Runs one source task until `Stop` (returns) or a failure (raises)."""
+
+    def __init__(self, start: StartTask, channel: ControlChannel) -> None:
+        self._start = start
+        self._channel = channel
+        task_class = load_object(start.task_class)
+        if not (isinstance(task_class, type) and issubclass(task_class, SourceTask)):
+            raise ConnectError(f"`{start.task_class}` is not a SourceTask.")
+        self._task_class = f"{task_class.__module__}.{task_class.__qualname__}"
+        self._task: SourceTask = task_class()
+        self._reader = OffsetSnapshot(start.offsets)
+        self._submitted = SubmittedRecords()
+        self._counters = ErrorCounters()
+        config = ErrorHandlingConfig.from_connector_config(start.connector_config, sink=False)
+        self._watcher = ControlWatcher(channel, self._stop_task)
+        self._errors = ErrorHandler(
+            config,
+            [LogReporter(start.connector, start.task, config, self._counters)],
+            self._counters,
+            stopping=self._watcher.stopping,
+        )
+        self._pipeline, self._classes = build_pipeline(start)
+        self._flush_timeout_s = flush_timeout_s(start.worker)
+        self._timer = LoopTimer(flush_interval_s(start.worker))
+        self._target = TargetState(start.target_state, channel)
+        self._producer: Producer | None = None
+        self._failure: BaseException | None = None
+        self._topics: set[str] = set()
+        self._new_topics: list[str] = []
+        self._stopped = False
+        self._closing = False
+        self._polled = 0
+        self._written = 0
+        self._skipped = 0
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def _stop_task(self) -> None:
+        if not self._stopped:
+            self._stopped = True
+            self._task.stop()
+
+    def run(self) -> None:
+        start = self._start
+        settings: dict[str, str | int | float | bool] = dict(
+            producer_config(
+                start.worker, start.connector_config, connector_name=start.connector, task=start.task
+            )
+        )
+        try:
+            self._producer = Producer(settings)
+        except KafkaException as e:
+            raise ConnectError(
+                f"Failed to create the producer of task {start.connector}-{start.task}: {e}"
+            ) from e
+        self._task.initialize(_SourceContext(self._reader, start.connector_config))
+        self._watcher.start()
+        try:
+            self._task.start(start.task_config)
+            self._target.report()
+            self._loop()
+        except BaseException:
+            self._finish(graceful=False)
+            raise
+        self._finish(graceful=True)
+
+    def _loop(self) -> None:
+        while not self._watcher.stopping.is_set():
+            self._handle_controls(PAUSED_WAIT_S if self._target.paused else 0.0)
+            if self._watcher.stopping.is_set():
+                break
+            if not self._target.paused:
+                records = self._task.poll()
+                if records:
+                    self._send(records)
+            self._serve(0)
+            if self._timer.commit_due():
+                self._commit(flush=False)
+            elif self._timer.metrics_due():
+                self._emit_metrics()
+        self._watcher.raise_failure()
+
+    def _handle_controls(self, wait_s: float) -> None:
+        control = self._watcher.next(wait_s)
+        while control is not None:
+            if isinstance(control, SetTargetState):
+                self._target.apply(control)
+                self._target.report()
+            elif isinstance(control, Commit):
+                self._commit(flush=True)
+            elif isinstance(control, Stop):
+                return
+            control = self._watcher.next()
+
+    def _finish(self, graceful: bool) -> None:
+        """Flushes and reports the offsets of every acknowledged record, even after a failure
+        (those records are in Kafka), then stops the task."""
+        try:
+            self._commit(flush=True)
+        except Exception:
+            if graceful:
+                raise
+            logger.exception("Failed to commit the offsets of the failed task.")
+        finally:
+            self._watcher.close()
+            if not self._stopped:
+                self._stop_task()
+            self._close_producer()
+
+    def _close_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is None:
+            return
+        # Records still unacknowledged were not reported as committed; drop them (their offsets
+        # stay uncommitted, so they are sent again after a restart) rather than wait for them.
+        self._closing = True
+        producer.purge(in_queue=True, in_flight=True, blocking=False)
+        producer.poll(0)
+        producer.close()
+
+    # --- producing -------------------------------------------------------------------------
+
+    def _send(self, records: Sequence[SourceRecord]) -> None:
+        self._polled += len(records)
+        producer = self._producer
+        assert producer is not None
+        while self._submitted.in_flight > MAX_IN_FLIGHT and not self._watcher.stopping.is_set():
+            self._serve(0.1)
+        outcomes = self._pipeline.source_batch(records)
+        to_send: list[tuple[SourceRecord, RawRecord, SubmittedRecord]] = []
+        skipped_before = self._skipped
+        for record, outcome in zip(records, outcomes, strict=True):
+            if outcome.error is not None:
+                stage, executing = self._classes.of(outcome.error)
+                # Raises under errors.tolerance=none; under all, reported and skipped.
+                self._errors.execute_failed(
+                    stage, executing, stage_exception(outcome.error), source_record=record
+                )
+                self._skipped += 1
+                self._dropped(record)
+            elif outcome.record is None:
+                self._dropped(record)
+            else:
+                raw: RawRecord = outcome.record
+                to_send.append(
+                    (record, raw, self._submitted.submit(record.source_partition, record.source_offset))
+                )
+        if self._skipped > skipped_before and not self._errors.config.log_enable:
+            # Never silently: one line per batch, the details behind errors.log.enable.
+            logger.warning(
+                "Skipped %d record(s) that failed in the converters or transforms "
+                "(errors.tolerance=all); set `errors.log.enable=true` to log each failure.",
+                self._skipped - skipped_before,
+            )
+        # confluent-kafka's produce_batch takes neither headers nor timestamps.
+        if any(raw.headers or raw.timestamp is not None for _, raw, _ in to_send):
+            for record, raw, submitted in to_send:
+                self._produce_one(record, raw, submitted)
+        else:
+            self._produce_batches(to_send)
+        self._serve(0)
+
+    def _dropped(self, record: SourceRecord) -> None:
+        submitted = self._submitted.submit(record.source_partition, record.source_offset)
+        self._submitted.acked(submitted)
+        self._commit_record(record, None)
+
+    def _produce_one(self, record: SourceRecord, raw: RawRecord, submitted: SubmittedRecord) -> None:
+        producer = self._producer
+        assert producer is not None
+        kwargs: dict[str, Any] = {"key": raw.key, "value": raw.value, "headers": raw.headers or None}
+        if raw.partition is not None:
+            kwargs["partition"] = raw.partition
+        if raw.timestamp is not None:
+            kwargs["timestamp"] = raw.timestamp
+        while True:
+            try:
+                producer.produce(raw.topic, on_delivery=partial(self._delivered, record, submitted), **kwargs)
+                return
+            except BufferError:
+                self._serve(0.1)
+            except KafkaException as e:
+                self._delivered(record, submitted, e.args[0] if e.args else None, None)
+                return
+
+    def _produce_batches(self, to_send: list[tuple[SourceRecord, RawRecord, SubmittedRecord]]) -> None:
+        producer = self._producer
+        assert producer is not None
+        by_topic: dict[str, list[tuple[SourceRecord, RawRecord, SubmittedRecord]]] = {}
+        for item in to_send:
+            by_topic.setdefault(item[1].topic, []).append(item)
+        for topic, items in by_topic.items():
+            messages = []
+            for record, raw, submitted in items:
+                message: dict[str, Any] = {"callback": partial(self._delivered, record, submitted)}
+                if raw.key is not None:
+                    message["key"] = raw.key
+                if raw.value is not None:
+                    message["value"] = raw.value
+                if raw.partition is not None:
+                    message["partition"] = raw.partition
+                messages.append(message)
+            queued = producer.produce_batch(topic, messages)
+            if queued == len(messages):
+                continue
+            for (record, raw, submitted), message in zip(items, messages, strict=True):
+                error = message.get("_error")
+                if error is None:
+                    continue
+                if isinstance(error, KafkaError) and error.code() == KafkaError._QUEUE_FULL:
+                    self._serve(0.1)
+                    self._produce_one(record, raw, submitted)
+                else:
+                    self._delivered(record, submitted, error, None)
+
+    def _serve(self, timeout: float) -> None:
+        """Runs delivery callbacks; raises the first unrecoverable send failure."""
+        assert self._producer is not None
+        self._producer.poll(timeout)
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
+    def _delivered(
+        self, record: SourceRecord, submitted: SubmittedRecord, error: Any, message: Message | None
+    ) -> None:
+        if self._closing:
+            return  # purged at close: neither acknowledged nor failed
+        if error is not None:
+            cause = KafkaException(error)
+            if not self._errors.tolerance_all:
+                if self._failure is None:
+                    failure = ConnectError("Unrecoverable exception from producer send callback")
+                    failure.__cause__ = cause
+                    self._failure = failure
+                return
+            logger.error(
+                "Failed to send a record to topic `%s`; skipping it (errors.tolerance=all): %s.",
+                record.topic,
+                error,
+            )
+            self._errors.execute_failed(Stage.KAFKA_PRODUCE, PRODUCER_CLASS, cause, source_record=record)
+            self._skipped += 1
+            self._submitted.acked(submitted)
+            self._commit_record(record, None)
+            return
+        self._submitted.acked(submitted)
+        self._written += 1
+        metadata = None
+        if message is not None:
+            topic = message.topic() or record.topic
+            if topic not in self._topics:
+                self._topics.add(topic)
+                self._new_topics.append(topic)
+            _, timestamp = message.timestamp()
+            metadata = RecordMetadata(
+                topic, message.partition() or 0, message.offset() or 0, timestamp or None
+            )
+        self._commit_record(record, metadata)
+
+    def _commit_record(self, record: SourceRecord, metadata: RecordMetadata | None) -> None:
+        try:
+            self._task.commit_record(record, metadata)
+        except Exception:
+            # Connect compat: `commitTaskRecord` logs and carries on.
+            logger.exception("Exception thrown while calling task.commit_record().")
+
+    # --- offsets and reports ---------------------------------------------------------------
+
+    def _commit(self, flush: bool) -> None:
+        producer = self._producer
+        if producer is not None:
+            if flush:
+                remaining = producer.flush(self._flush_timeout_s)
+                if remaining:
+                    logger.warning(
+                        "%d record(s) were not acknowledged within offset.flush.timeout.ms; "
+                        "their offsets will be committed later.",
+                        remaining,
+                    )
+            self._serve(0)
+        offsets: list[SourcePartitionOffset] = [
+            (dict(partition), dict(offset)) for partition, offset in self._submitted.committable()
+        ]
+        if offsets:
+            self._reader.update(offsets)
+            for i in range(0, len(offsets), OFFSETS_PER_EVENT):
+                self._channel.emit(SourceOffsets(offsets[i : i + OFFSETS_PER_EVENT]))
+        if self._new_topics:
+            self._channel.emit(TopicsUsed(self._new_topics))
+            self._new_topics = []
+        self._emit_metrics()
+        self._timer.committed()
+        try:
+            self._task.commit()
+        except Exception:
+            # Connect compat: `commitSourceTask` logs and carries on.
+            logger.exception("Exception thrown while calling task.commit().")
+
+    def _emit_metrics(self) -> None:
+        counters = {
+            "source_record_poll_total": float(self._polled),
+            "source_record_write_total": float(self._written),
+            "source_record_skip_total": float(self._skipped),
+            "source_record_active_count": float(self._submitted.in_flight),
+        }
+        counters.update(self._counters.as_dict())
+        self._channel.emit(Metrics(counters))
+
+
+def run_source_task(start: StartTask, channel: ControlChannel) -> None:
+    """Runs the source task `start` describes until `Stop`; a failure propagates.
+
+    Raises:
+        ConnectError: the task or its records failed (tolerance exceeded, send failure...).
+    """
+    SourceTaskRunner(start, channel).run()

@@ -1,0 +1,43 @@
+"""Task-side source offsets: the reader over the snapshot, and the acked-prefix tracking."""
+
+from engine.runtime.offsets import OffsetSnapshot, SubmittedRecords
+
+
+def test_snapshot_reads_offsets_by_partition_equality() -> None:
+    reader = OffsetSnapshot([({"filename": "a", "n": 1}, {"position": 5}), ({"filename": "b"}, None)])
+    assert reader.offset({"n": 1, "filename": "a"}) == {"position": 5}
+    assert reader.offset({"filename": "b"}) is None
+    assert reader.offset({"filename": "c"}) is None
+    reader.update([({"filename": "c"}, {"position": 1})])
+    assert reader.offsets([{"filename": "a", "n": 1}, {"filename": "c"}]) == [
+        ({"filename": "a", "n": 1}, {"position": 5}),
+        ({"filename": "c"}, {"position": 1}),
+    ]
+
+
+def test_committable_offset_is_the_end_of_the_acked_prefix_per_partition() -> None:
+    submitted = SubmittedRecords()
+    a1 = submitted.submit({"p": "a"}, {"o": 1})
+    b1 = submitted.submit({"p": "b"}, {"o": 1})
+    a2 = submitted.submit({"p": "a"}, {"o": 2})
+    a3 = submitted.submit({"p": "a"}, {"o": 3})
+    assert submitted.in_flight == 4
+    submitted.acked(a2)
+    submitted.acked(a3)
+    assert submitted.committable() == []  # a1 is not acked: nothing of "a" may be committed
+    submitted.acked(b1)
+    assert submitted.committable() == [({"p": "b"}, {"o": 1})]
+    submitted.acked(a1)
+    assert submitted.committable() == [({"p": "a"}, {"o": 3})]
+    assert submitted.committable() == []
+    assert submitted.in_flight == 0
+
+
+def test_records_without_partition_count_in_flight_only() -> None:
+    submitted = SubmittedRecords()
+    record = submitted.submit(None, None)
+    assert submitted.in_flight == 1
+    submitted.acked(record)
+    submitted.acked(record)
+    assert submitted.in_flight == 0
+    assert submitted.committable() == []

@@ -1,0 +1,335 @@
+"""The source task loop against the real broker: records, offsets, stop, errors."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from engine.errors import ConnectError
+from engine.runtime.protocol import (
+    Commit,
+    Metrics,
+    SetTargetState,
+    SourceOffsets,
+    StartTask,
+    StatusChanged,
+    Stop,
+    TopicsUsed,
+)
+from engine.runtime.source import RecordMetadata, run_source_task
+
+pytestmark = pytest.mark.integration
+
+STRING = "org.apache.kafka.connect.storage.StringConverter"
+JSON = "org.apache.kafka.connect.json.JsonConverter"
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    return importlib.import_module("loop_fakes")
+
+
+class Running:
+    """A task loop on a thread; `stop()` sends Stop and joins, re-raising what the loop raised."""
+
+    def __init__(self, start: StartTask, channel: Any) -> None:
+        self.channel = channel
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(start,), daemon=True)
+        self.thread.start()
+
+    def _run(self, start: StartTask) -> None:
+        try:
+            run_source_task(start, self.channel)
+        except BaseException as e:  # noqa: BLE001  # handed to the test, which re-raises it
+            self.error = e
+
+    def wait_for(self, predicate: Any, timeout: float = 20.0) -> None:
+        self.channel.wait_for(lambda: self.error is not None or predicate(), timeout)
+        if self.error is not None:
+            raise self.error
+
+    def stop(self, timeout: float = 20.0) -> None:
+        self.channel.send(Stop())
+        self.join(timeout)
+
+    def join(self, timeout: float = 20.0) -> None:
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the loop did not return"
+        if self.error is not None:
+            raise self.error
+
+
+def start_task(task_class: str, bootstrap: str, config: dict[str, str], **worker: str) -> StartTask:
+    return StartTask(
+        connector="src",
+        task=0,
+        task_class=task_class,
+        connector_config=config,
+        task_config=config,
+        target_state="STARTED",
+        worker={"bootstrap.servers": bootstrap, "offset.flush.interval.ms": "200", **worker},
+    )
+
+
+def consume(bootstrap: str, topic: str, count: int, timeout: float = 20.0) -> list[Any]:
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": uuid.uuid4().hex, "auto.offset.reset": "earliest"}
+    )
+    # Assigned, not subscribed: no group join to wait for (the topics have one partition).
+    consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    out: list[Any] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while len(out) < count and time.monotonic() < deadline:
+            out += [m for m in consumer.consume(count - len(out), 0.5) if m.error() is None]
+    finally:
+        consumer.close()
+    return out
+
+
+def latest_offsets(channel: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for event in channel.of(SourceOffsets):
+        for partition, offset in event.offsets:
+            out[json.dumps(partition, sort_keys=True)] = offset
+    return out
+
+
+@pytest.fixture
+def lines_file(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "in.txt"
+    path.write_text("alpha\nbeta\ngamma\n", encoding="utf-8")
+    yield path
+
+
+def test_file_source_lines_land_in_kafka_with_the_converters_bytes(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str, lines_file: Path
+) -> None:
+    channel = fakes.FakeChannel()
+    config = {
+        "file": str(lines_file),
+        "topic": unique_topic,
+        "key.converter": STRING,
+        "value.converter": JSON,
+        "value.converter.schemas.enable": "true",
+    }
+    running = Running(
+        start_task("connectors.file.source:FileStreamSourceTask", kafka_bootstrap, config), channel
+    )
+    end = lines_file.stat().st_size
+    partition = json.dumps({"filename": str(lines_file)}, sort_keys=True)
+    running.wait_for(lambda: latest_offsets(channel).get(partition) == {"position": end})
+    assert channel.of(StatusChanged)[0] == StatusChanged("RUNNING")
+    messages = consume(kafka_bootstrap, unique_topic, 3)
+    assert [m.value() for m in messages] == [
+        b'{"schema":{"type":"string","optional":false},"payload":"%s"}' % word
+        for word in (b"alpha", b"beta", b"gamma")
+    ]
+    assert [m.key() for m in messages] == [None, None, None]
+    running.stop()
+    assert TopicsUsed([unique_topic]) in channel.events
+
+
+def test_offsets_only_for_acked_records_and_commit_record_gets_metadata(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str
+) -> None:
+    channel = fakes.FakeChannel()
+    config = {
+        "topic": unique_topic,
+        "count": "12",
+        "batch": "5",
+        "key.converter": STRING,
+        "value.converter": STRING,
+    }
+    running = Running(start_task("loop_fakes:ListSourceTask", kafka_bootstrap, config), channel)
+    running.wait_for(lambda: latest_offsets(channel).get('{"p": "x"}') == {"i": 11})
+    running.stop()
+    committed = fakes.ListSourceTask.COMMITTED
+    assert [r.value for r, _ in committed] == [f"value-{i}" for i in range(12)]
+    metadata = committed[-1][1]
+    assert isinstance(metadata, RecordMetadata)
+    assert (metadata.topic, metadata.partition, metadata.offset) == (unique_topic, 0, 11)
+    # Offsets reported never run ahead of acknowledged records.
+    for event in channel.of(SourceOffsets):
+        for _, offset in event.offsets:
+            assert offset["i"] < len(committed)
+    assert fakes.ListSourceTask.COMMITS, "task.commit() was never called"
+    messages = consume(kafka_bootstrap, unique_topic, 12)
+    assert [(m.key(), m.value()) for m in messages] == [
+        (f"k{i}".encode(), f"value-{i}".encode()) for i in range(12)
+    ]
+
+
+def test_records_with_headers_are_produced_with_their_headers(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str
+) -> None:
+    channel = fakes.FakeChannel()
+    config = {
+        "topic": unique_topic,
+        "count": "3",
+        "headers": "true",
+        "key.converter": STRING,
+        "value.converter": STRING,
+    }
+    running = Running(start_task("loop_fakes:ListSourceTask", kafka_bootstrap, config), channel)
+    running.wait_for(lambda: latest_offsets(channel).get('{"p": "x"}') == {"i": 2})
+    running.stop()
+    messages = consume(kafka_bootstrap, unique_topic, 3)
+    assert [m.headers() for m in messages] == [[("h", f"v{i}".encode())] for i in range(3)]
+
+
+def test_stop_flushes_and_reports_the_final_offsets(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str
+) -> None:
+    channel = fakes.FakeChannel()
+    config = {
+        "topic": unique_topic,
+        "count": "50",
+        "batch": "50",
+        "key.converter": STRING,
+        "value.converter": STRING,
+    }
+    # No periodic commit: only Stop reports offsets.
+    start = start_task(
+        "loop_fakes:ListSourceTask", kafka_bootstrap, config, **{"offset.flush.interval.ms": "600000"}
+    )
+    running = Running(start, channel)
+    running.wait_for(lambda: len(fakes.ListSourceTask.COMMITTED) == 50)
+    assert channel.of(SourceOffsets) == []
+    channel.send(Commit())
+    running.wait_for(lambda: latest_offsets(channel).get('{"p": "x"}') == {"i": 49})
+    running.stop()
+    assert channel.of(SourceOffsets)[-1].offsets == [({"p": "x"}, {"i": 49})]
+
+
+def test_paused_task_does_not_poll_until_resumed(fakes: Any, kafka_bootstrap: str, unique_topic: str) -> None:
+    channel = fakes.FakeChannel()
+    config = {"topic": unique_topic, "count": "5", "key.converter": STRING, "value.converter": STRING}
+    start = start_task("loop_fakes:ListSourceTask", kafka_bootstrap, config)
+    start = StartTask(**{**{f: getattr(start, f) for f in start.__struct_fields__}, "target_state": "PAUSED"})
+    running = Running(start, channel)
+    running.wait_for(lambda: StatusChanged("PAUSED") in channel.events)
+    time.sleep(0.5)
+    assert fakes.ListSourceTask.COMMITTED == []
+    channel.send(SetTargetState("STARTED"))
+    running.wait_for(lambda: len(fakes.ListSourceTask.COMMITTED) == 5)
+    running.stop()
+    assert [e.state for e in channel.of(StatusChanged)] == ["PAUSED", "RUNNING"]
+
+
+def test_conversion_failure_fails_the_task_under_tolerance_none(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str
+) -> None:
+    channel = fakes.FakeChannel()
+    # Cast to int32 fails on a non-numeric string: a TRANSFORMATION failure.
+    config = {
+        "topic": unique_topic,
+        "count": "3",
+        "key.converter": STRING,
+        "value.converter": STRING,
+        "transforms": "cast",
+        "transforms.cast.type": "org.apache.kafka.connect.transforms.Cast$Value",
+        "transforms.cast.spec": "int32",
+    }
+    running = Running(start_task("loop_fakes:ListSourceTask", kafka_bootstrap, config), channel)
+    with pytest.raises(ConnectError, match=r"^Tolerance exceeded in error handler$") as failure:
+        running.join()
+    assert failure.value.__cause__ is not None
+
+
+@pytest.mark.parametrize("log_enable", [True, False])
+def test_conversion_failure_is_skipped_logged_and_counted_under_tolerance_all(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str, caplog: pytest.LogCaptureFixture, log_enable: bool
+) -> None:
+    channel = fakes.FakeChannel()
+    config = {
+        "topic": unique_topic,
+        "count": "3",
+        "key.converter": STRING,
+        "value.converter": STRING,
+        "transforms": "cast",
+        "transforms.cast.type": "org.apache.kafka.connect.transforms.Cast$Value",
+        "transforms.cast.spec": "int32",
+        "errors.tolerance": "all",
+        "errors.log.enable": str(log_enable).lower(),
+    }
+    running = Running(start_task("loop_fakes:ListSourceTask", kafka_bootstrap, config), channel)
+    running.wait_for(lambda: latest_offsets(channel).get('{"p": "x"}') == {"i": 2})
+    running.stop()
+    assert [metadata for _, metadata in fakes.ListSourceTask.COMMITTED] == [None, None, None]
+    metrics = channel.of(Metrics)[-1].counters
+    assert metrics["source_record_skip_total"] == 3
+    assert metrics["total_records_skipped"] == 3
+    if log_enable:
+        assert "Error encountered in task src-0. Executing stage 'TRANSFORMATION'" in caplog.text
+        assert metrics["total_errors_logged"] == 3
+    else:
+        # Not logged record by record, but never silently: one warning per batch.
+        assert "Error encountered" not in caplog.text
+        assert "Skipped 3 record(s) that failed in the converters or transforms" in caplog.text
+
+
+def test_send_failure_fails_the_task_under_tolerance_none(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str
+) -> None:
+    channel = fakes.FakeChannel()
+    # librdkafka refuses a record above message.max.bytes: a KAFKA_PRODUCE failure.
+    config = {
+        "topic": unique_topic,
+        "count": "2",
+        "key.converter": STRING,
+        "value.converter": STRING,
+        "producer.override.message.max.bytes": "1000",
+        "pad": "2000",
+    }
+    running = Running(start_task("loop_fakes:ListSourceTask", kafka_bootstrap, config), channel)
+    with pytest.raises(ConnectError, match=r"^Unrecoverable exception from producer send callback$"):
+        running.join()
+    assert fakes.ListSourceTask.COMMITTED == []
+    assert channel.of(SourceOffsets) == []
+
+
+def test_send_failure_is_skipped_under_tolerance_all(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str
+) -> None:
+    channel = fakes.FakeChannel()
+    config = {
+        "topic": unique_topic,
+        "count": "2",
+        "key.converter": STRING,
+        "value.converter": STRING,
+        "producer.override.message.max.bytes": "1000",
+        "pad": "2000",
+        "errors.tolerance": "all",
+    }
+    running = Running(start_task("loop_fakes:ListSourceTask", kafka_bootstrap, config), channel)
+    running.wait_for(lambda: latest_offsets(channel).get('{"p": "x"}') == {"i": 1})
+    running.stop()
+    assert [metadata for _, metadata in fakes.ListSourceTask.COMMITTED] == [None, None]
+    metrics = channel.of(Metrics)[-1].counters
+    assert metrics["source_record_skip_total"] == 2
+
+
+def test_stop_wakes_a_blocked_poll(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str, tmp_path: Path
+) -> None:
+    channel = fakes.FakeChannel()
+    config = {"file": str(tmp_path / "missing.txt"), "topic": unique_topic}
+    running = Running(
+        start_task("connectors.file.source:FileStreamSourceTask", kafka_bootstrap, config), channel
+    )
+    running.wait_for(lambda: StatusChanged("RUNNING") in channel.events)
+    started = time.monotonic()
+    running.stop()
+    assert time.monotonic() - started < 1.0
