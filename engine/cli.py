@@ -93,6 +93,18 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(bootstrap_servers=args.bootstrap_servers, records=args.records, port=args.port)
 
 
+def _standalone(args: argparse.Namespace) -> int:
+    from engine.errors import ConfigError, ConnectError
+    from engine.standalone import run_standalone
+
+    try:
+        return run_standalone(args.worker, args.connectors)
+    except ConfigError as exc:
+        raise CliError(str(exc), status=2) from exc
+    except ConnectError as exc:
+        raise CliError(str(exc)) from exc
+
+
 def _transforms_test(args: argparse.Namespace) -> int:
     from engine.config import properties
     from engine.dryrun import build_pipeline, load_connector_config, run_dry_run
@@ -165,7 +177,18 @@ def _build_parser() -> argparse.ArgumentParser:
     dry_run.add_argument("--worker", help="worker .properties supplying default key/value converters")
     dry_run.set_defaults(handler=_transforms_test)
 
-    demo = commands.add_parser("demo", help="push a batch of records through Kafka and the native data plane")
+    standalone_text = (
+        "run a standalone worker (like connect-standalone.sh) until SIGTERM/SIGINT, with the connectors "
+        'of the given files (.properties, or JSON: a config map or a {"name", "config"} body)'
+    )
+    standalone = commands.add_parser("standalone", help=standalone_text, description=standalone_text)
+    standalone.add_argument("worker", help="worker .properties (CONNECT_* environment variables override it)")
+    standalone.add_argument("connectors", nargs="*", help="connector config files to create at start-up")
+    standalone.set_defaults(handler=_standalone)
+
+    demo = commands.add_parser(
+        "demo", help="run a standalone worker with a file → Kafka → file pipeline and show the result"
+    )
     demo.add_argument("--bootstrap-servers", help="an existing cluster (default: start the local broker)")
     demo.add_argument(
         "--port", type=int, default=DEFAULT_KAFKA_PORT, help="local broker port when one is started"
@@ -174,6 +197,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "--records", type=_positive_int, default=10_000, help="how many records to send (default 10000)"
     )
     demo.set_defaults(handler=_demo)
+
+    from engine.bench import cli as bench_cli
+
+    bench_cli.add_parser(commands)
     return parser
 
 

@@ -1,38 +1,35 @@
-"""`kconnect demo` (and `make demo`): the main job as it stands today.
+"""`kconnect demo` (and `make demo`): a standalone worker runs a file → Kafka → file pipeline.
 
-Pushes a batch of JSON records through a real Kafka broker and back, then through the native data
-plane (Connect's RegexRouter, compiled once and applied to the whole batch in one call), and checks
-that every record came back intact. Later issues grow this into the full file → Kafka → file demo.
+Starts the local broker if no cluster is given, then a real `kconnect standalone` worker (a
+subprocess on a free port) with a FileStreamSource that reads JSON lines into a topic (RegexRouter
+renames the topic on the way) and a FileStreamSink that reads them back through JsonConverter,
+drops a field with ReplaceField and writes each record as Connect's Java text. Shows the REST status
+and the output file, then stops the worker with SIGTERM as an operator would.
 """
 
 from __future__ import annotations
 
+import json
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import msgspec
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import (  # type: ignore[attr-defined]  # NewTopic is re-exported without __all__
-    AdminClient,
-    NewTopic,
-)
+from pathlib import Path
+from typing import Any
 
 from engine.localkafka import LocalKafka, default_dir
-from engine.transforms import RegexRouter
 
 __all__ = ["run_demo"]
 
-PRODUCE_CHUNK = 5_000
-CONSUME_BATCH = 2_000
 DEADLINE_S = 60.0
-
-
-class Order(msgspec.Struct, frozen=True):
-    id: int
-    customer: str
-    amount_cents: int
+STOP_TIMEOUT_S = 30.0
 
 
 @contextmanager
@@ -53,93 +50,134 @@ def _bootstrap(bootstrap_servers: str | None, port: int) -> Iterator[str]:
             print("Stopped the local Kafka broker the demo started.")
 
 
-def _produce(bootstrap: str, topic: str, count: int) -> float:
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "compression.type": "lz4"})
-    encoder = msgspec.json.Encoder()
-    failures: list[str] = []
-
-    def on_delivery(err: object, _msg: object) -> None:
-        if err is not None:
-            failures.append(str(err))
-
-    started = time.perf_counter()
-    for first in range(0, count, PRODUCE_CHUNK):
-        batch = [
-            {"key": str(i).encode(), "value": encoder.encode(Order(i, f"customer-{i % 97}", 100 + i % 9_000))}
-            for i in range(first, min(first + PRODUCE_CHUNK, count))
-        ]
-        queued = producer.produce_batch(topic, batch, on_delivery=on_delivery)
-        if queued != len(batch):
-            raise RuntimeError(f"The producer queued only {queued} of {len(batch)} records.")
-        producer.poll(0)
-    remaining = producer.flush(30)
-    if remaining or failures:
-        raise RuntimeError(f"{remaining} records undelivered; first delivery error: {failures[:1]}")
-    return time.perf_counter() - started
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def _consume_and_route(bootstrap: str, topic: str, count: int) -> tuple[float, list[Order], set[str]]:
-    router = RegexRouter(regex="kconnect-demo-(.*)", replacement="routed-$1")
-    decoder = msgspec.json.Decoder(Order)
-    # assign() rather than subscribe(): the demo reads one partition and needs no group rebalance.
-    consumer = Consumer(
-        {"bootstrap.servers": bootstrap, "group.id": f"{topic}-reader", "enable.auto.commit": False}
+def _call(url: str, method: str = "GET", body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
     )
-    consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-    orders: list[Order] = []
-    routed: set[str] = set()
-    started = time.perf_counter()
-    try:
-        while len(orders) < count and time.perf_counter() - started < DEADLINE_S:
-            messages = consumer.consume(num_messages=CONSUME_BATCH, timeout=1.0)
-            topics: list[str] = []
-            for message in messages:
-                error, source_topic, value = message.error(), message.topic(), message.value()
-                if error is not None:
-                    raise KafkaException(error)
-                if source_topic is None or value is None:
-                    raise RuntimeError(f"The broker returned a record without topic or value: {message}.")
-                topics.append(source_topic)
-                orders.append(decoder.decode(value))
-            # One native call routes the whole batch's topics.
-            routed.update(router.route_batch(topics))
-    finally:
-        consumer.close()
-    return time.perf_counter() - started, orders, routed
+    with urllib.request.urlopen(request, timeout=30) as response:
+        text = response.read()
+        return json.loads(text) if text else None
 
 
-def _create_topic(bootstrap: str, topic: str) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result(30)
+def _wait(what: str, check: Any, worker: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"The worker exited with status {worker.returncode} while waiting for {what}.")
+        try:
+            if check():
+                return
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"Timed out after {DEADLINE_S:.0f} s waiting for {what}.")
 
 
-def _delete_topic(bootstrap: str, topic: str) -> None:
-    # A short-lived client per call: nothing stays connected when the demo stops the broker.
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    admin.delete_topics([topic])[topic].result(30)
+def _files(directory: Path, bootstrap: str, port: int, records: int) -> tuple[Path, Path, list[Path]]:
+    topic = f"kconnect-demo-orders-{uuid.uuid4().hex[:8]}"
+    infile, outfile = directory / "orders.jsonl", directory / "orders.out"
+    infile.write_text(
+        "".join(
+            json.dumps({"id": i, "customer": f"customer-{i % 97}", "card": f"4111-{i:04d}"}) + "\n"
+            for i in range(records)
+        )
+    )
+    worker = directory / "worker.properties"
+    worker.write_text(
+        f"bootstrap.servers={bootstrap}\n"
+        "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
+        "value.converter=org.apache.kafka.connect.json.JsonConverter\n"
+        "value.converter.schemas.enable=false\n"
+        f"offset.storage.file.filename={directory / 'connect.offsets'}\n"
+        "offset.flush.interval.ms=1000\n"
+        f"listeners=http://127.0.0.1:{port}\n"
+    )
+    source = directory / "source.properties"
+    source.write_text(
+        "name=demo-source\nconnector.class=FileStreamSource\n"
+        f"file={infile}\ntopic={topic}\n"
+        "value.converter=org.apache.kafka.connect.storage.StringConverter\n"
+        "transforms=route\ntransforms.route.type=org.apache.kafka.connect.transforms.RegexRouter\n"
+        "transforms.route.regex=kconnect-demo-(.*)\ntransforms.route.replacement=routed-$1\n"
+    )
+    sink = directory / "sink.json"
+    sink.write_text(
+        json.dumps(
+            {
+                "name": "demo-sink",
+                "config": {
+                    "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                    "file": str(outfile),
+                    "topics": topic.replace("kconnect-demo-", "routed-"),
+                    "transforms": "drop",
+                    "transforms.drop.type": "org.apache.kafka.connect.transforms.ReplaceField$Value",
+                    "transforms.drop.exclude": "card",
+                },
+            }
+        )
+    )
+    return infile, outfile, [worker, source, sink]
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
 
 
 def run_demo(bootstrap_servers: str | None, records: int, port: int) -> int:
-    """Runs the demo and returns the exit status (0 when every record came back intact)."""
-    with _bootstrap(bootstrap_servers, port) as bootstrap:
-        topic = f"kconnect-demo-orders-{uuid.uuid4().hex[:8]}"
-        _create_topic(bootstrap, topic)
-        try:
-            produce_s = _produce(bootstrap, topic, records)
-            print(
-                f"Produced {records} JSON records to `{topic}` in {produce_s:.2f} s "
-                f"({records / produce_s:,.0f} records/s)."
+    """Runs the demo and returns the exit status (0 when the output file is exactly as expected)."""
+    with _bootstrap(bootstrap_servers, port) as bootstrap, tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        rest_port = _free_port()
+        _, outfile, files = _files(directory, bootstrap, rest_port, records)
+        log = directory / "worker.log"
+        url = f"http://127.0.0.1:{rest_port}"
+        started = time.perf_counter()
+        with open(log, "wb") as out:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "engine", "standalone", *map(str, files)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
-            consume_s, orders, routed = _consume_and_route(bootstrap, topic, records)
+        try:
+            print(
+                f"Started `kconnect standalone` (pid {worker.pid}) with a file source and a file sink; "
+                f"REST on {url}."
+            )
+            _wait("the REST API", lambda: _call(f"{url}/connectors") == ["demo-sink", "demo-source"], worker)
+            _wait(f"{records} lines in the sink file", lambda: len(_lines(outfile)) >= records, worker)
+            elapsed = time.perf_counter() - started
+            status = _call(f"{url}/connectors?expand=status")
+            for name, entry in sorted(status.items()):
+                tasks = ", ".join(f"task {t['id']} {t['state']}" for t in entry["status"]["tasks"])
+                print(f"  {name}: connector {entry['status']['connector']['state']}; {tasks}")
+            lines = _lines(outfile)
+            print(
+                f"{len(lines)} records went file → Kafka → file in {elapsed:.1f} s "
+                "(worker start-up included)."
+            )
+            print(f"First lines of {outfile.name}:")
+            for line in lines[:3]:
+                print(f"  {line}")
+            expected = [f"{{id={i}, customer=customer-{i % 97}}}" for i in range(records)]
         finally:
-            _delete_topic(bootstrap, topic)
-        print(
-            f"Consumed {len(orders)} records back in {consume_s:.2f} s; "
-            f"RegexRouter `kconnect-demo-(.*)` → `routed-$1` routed them to {sorted(routed)}."
-        )
-        intact = [o.id for o in orders] == list(range(records))
-        if not intact:
-            print(f"FAILED: expected ids 0..{records - 1} in order, got {len(orders)} records.")
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+            print(f"Stopped the worker (exit status {worker.returncode}).")
+        if lines != expected or worker.returncode != 0:
+            print("FAILED: the output file is not what the pipeline should produce.")
+            print(log.read_text()[-3000:])
             return 1
-        print(f"All {records} records came back intact and in order. Sample: {orders[-1]}")
+        print("The output is exactly the input with the `card` field removed, in order.")
         return 0

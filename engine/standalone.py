@@ -1,0 +1,250 @@
+"""`kconnect standalone`: the standalone worker process (Connect's `ConnectStandalone`).
+
+Start-up order matters: the task-process launcher (a forkserver) starts first, before anything
+creates a confluent-kafka client in this process, because forking a process that runs librdkafka
+threads is unsafe. Then the Kafka cluster id is looked up, plugins are discovered, the offsets file
+is read, the REST server is bound, and the connectors named on the command line are submitted.
+The worker runs until SIGTERM or SIGINT: the first stops every task within
+`task.shutdown.graceful.timeout.ms` and writes the offsets file; a second one kills the processes
+and exits at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.api.config import ConfigSpec
+from engine.config import properties
+from engine.errors import ConfigError, ConnectError
+from engine.herder.entities import ConfigInfos, ConfigKeyInfo, ConnectorType, PluginInfo
+from engine.herder.restart import RestartPolicy
+from engine.herder.standalone import HerderSettings, StandaloneHerder
+from engine.storage.offsets_file import FileOffsetStore
+
+__all__ = ["ConnectorFile", "load_connector_file", "run_standalone"]
+
+logger = logging.getLogger("engine.standalone")
+
+CLUSTER_ID_TIMEOUT_S = 30.0
+FORCED_EXIT_STATUS = 130
+
+
+@dataclasses.dataclass(frozen=True)
+class ConnectorFile:
+    """A connector given on the command line."""
+
+    path: str
+    name: str
+    config: dict[str, str]
+
+
+def load_connector_file(path: str) -> ConnectorFile:
+    """Reads `.properties` or JSON (a bare config map, or a `{"name", "config"}` request body).
+
+    Raises:
+        ConfigError: the file cannot be read, does not parse, or has no connector name.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Could not read connector config {path}: {exc.strerror}") from exc
+    if path.endswith(".json") or text.lstrip().startswith("{"):
+        try:
+            body = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError(f"Connector config {path} is not valid JSON: {exc}") from exc
+        if not isinstance(body, dict):
+            raise ConfigError(f"Connector config {path} must be a JSON object.")
+        if isinstance(body.get("config"), dict):
+            config, name = body["config"], body.get("name", body["config"].get("name"))
+        else:
+            config, name = body, body.get("name")
+    else:
+        try:
+            config = properties.loads(text)
+        except properties.PropertiesError as exc:
+            raise ConfigError(f"Could not read connector config {path}: {exc}") from exc
+        name = config.get("name")
+    bad = [k for k, v in config.items() if not isinstance(v, str)]
+    if bad:
+        raise ConfigError(f"Connector config {path}: the value of {bad[0]} must be a string.")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"Connector config {path} has no connector name (`name`).")
+    return ConnectorFile(path, name.strip(), dict(config))
+
+
+class RegistryPlugins:
+    """`ConnectorPlugins` over the plugin registry and the connector config validation."""
+
+    def __init__(self, registry: Any, override_policy: str) -> None:
+        self._registry = registry
+        self._override_policy = override_policy
+
+    def connector_type(self, connector_class: str) -> ConnectorType:
+        kind = self._registry.connector_type(connector_class)
+        return "source" if kind == "source" else "sink" if kind == "sink" else "unknown"
+
+    def connector_class_path(self, connector_class: str) -> str:
+        from engine.plugins.registry import class_path  # noqa: PLC0415  # loaded with the registry
+
+        return class_path(self._registry.connector_class(connector_class))
+
+    def validate(self, config: Mapping[str, str | None], raw: Mapping[str, str | None]) -> ConfigInfos:
+        from engine.config.connector import validate_connector  # noqa: PLC0415  # see connector_class_path
+
+        return validate_connector(self._registry, config, raw=raw, override_policy=self._override_policy)
+
+    def check_validate_request_type(self, plugin_type: str, config: Mapping[str, str | None]) -> None:
+        from engine.config.connector import check_validate_request_type  # noqa: PLC0415  # as above
+
+        check_validate_request_type(plugin_type, config)
+
+    def connector_plugins(self, connectors_only: bool) -> list[PluginInfo]:
+        plugins: list[PluginInfo] = self._registry.connector_plugins(connectors_only)
+        return plugins
+
+    def plugin_config(self, plugin: str) -> list[ConfigKeyInfo]:
+        keys: list[ConfigKeyInfo] = self._registry.plugin_config(plugin)
+        return keys
+
+
+def restart_policy(config: Mapping[str, str]) -> RestartPolicy:
+    """The restart policy a connector's (resolved) config asks for."""
+    from engine.config import connector  # noqa: PLC0415  # see RegistryPlugins
+
+    keys = (
+        connector.TASK_RESTART_POLICY_CONFIG,
+        connector.TASK_RESTART_MAX_ATTEMPTS_CONFIG,
+        connector.TASK_RESTART_BACKOFF_INITIAL_MS_CONFIG,
+        connector.TASK_RESTART_BACKOFF_MAX_MS_CONFIG,
+    )
+    spec = connector.connector_spec("source")
+    values = ConfigSpec.of(spec.keys[k] for k in keys).parse(config)
+    return RestartPolicy.of(*(values[k] for k in keys))
+
+
+def _cluster_id(admin: Any) -> str | None:
+    from confluent_kafka import KafkaException  # noqa: PLC0415  # after the launcher, see _serve
+
+    try:
+        metadata = admin.list_topics(timeout=CLUSTER_ID_TIMEOUT_S)
+    except KafkaException as exc:
+        raise ConnectError(f"Failed to connect to and describe Kafka cluster: {exc}") from exc
+    cluster_id: str | None = metadata.cluster_id
+    return cluster_id
+
+
+def _stop_on_signals(launcher: Any) -> asyncio.Event:
+    """An event set by the first SIGTERM/SIGINT; a second one kills every process and exits."""
+    stopping = asyncio.Event()
+
+    def on_signal() -> None:
+        if stopping.is_set():
+            logger.warning("Second signal: killing every task process and exiting now.")
+            for handle in launcher.handles:
+                handle.kill()
+            os._exit(FORCED_EXIT_STATUS)
+        logger.info("Stopping the worker.")
+        stopping.set()
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal)
+    return stopping
+
+
+async def _serve(worker_props_path: str, connectors: Sequence[ConnectorFile]) -> int:
+    # Imported here, in this order: the launcher's forkserver must exist before confluent-kafka.
+    from engine.runtime.launcher import Launcher  # noqa: PLC0415
+    from engine.worker.config import LISTENERS_CONFIG, WorkerConfig, load_worker_props  # noqa: PLC0415
+
+    worker = WorkerConfig.from_props(load_worker_props(worker_props_path, os.environ))
+    if not worker.offset_storage_file_filename:
+        raise ConfigError(
+            'Missing required configuration "offset.storage.file.filename" which has no default value.'
+        )
+    launcher = Launcher(worker.props)
+
+    from confluent_kafka.admin import AdminClient  # noqa: PLC0415
+
+    from engine.plugins.registry import PluginRegistry  # noqa: PLC0415
+    from engine.rest import create_app, serve  # noqa: PLC0415
+
+    admin = AdminClient(dict(worker.admin_props()))
+    cluster_id = await asyncio.to_thread(_cluster_id, admin)
+    registry = PluginRegistry.discover(worker.plugin_path)
+    store = FileOffsetStore(worker.offset_storage_file_filename)
+    store.load()
+    herder = StandaloneHerder(
+        settings=HerderSettings(
+            worker_id=worker.worker_id,
+            offset_flush_interval_ms=worker.offset_flush_interval_ms,
+            task_shutdown_graceful_timeout_ms=worker.task_shutdown_graceful_timeout_ms,
+            topic_tracking_enable=worker.topic_tracking_enable,
+            topic_tracking_allow_reset=worker.topic_tracking_allow_reset,
+            kafka_cluster_id=cluster_id,
+        ),
+        launcher=launcher,
+        plugins=RegistryPlugins(registry, worker.connector_client_config_override_policy),
+        providers=worker.providers,
+        offsets=store,
+        admin=lambda: admin,
+        restart_policy=restart_policy,
+    )
+    app = create_app(herder, admin_enabled=worker.admin_listeners != [])
+    server = serve(app, worker.values[LISTENERS_CONFIG])
+    herder.settings = dataclasses.replace(herder.settings, worker_id=worker.worker_id_for(server.ports[0]))
+
+    stopping = _stop_on_signals(launcher)
+    serving = asyncio.create_task(server.serve(), name="rest")
+    await herder.start()
+    status = 0
+    try:
+        for connector in connectors:
+            try:
+                await herder.put_connector_config(connector.name, connector.config)
+            except ConnectError as exc:
+                raise ConfigError(f"Failed to create connector for {connector.path}: {exc}") from exc
+            logger.info("Created connector `%s` from `%s`.", connector.name, connector.path)
+        print(f"kconnect standalone worker {herder.worker_id} is running.", file=sys.stderr, flush=True)
+        waiting = asyncio.create_task(stopping.wait())
+        done, _ = await asyncio.wait({waiting, serving}, return_when=asyncio.FIRST_COMPLETED)
+        if serving in done:
+            waiting.cancel()
+            serving.result()
+            status = 1
+    finally:
+        await herder.stop()
+        server.should_exit = True
+        await asyncio.gather(serving, return_exceptions=True)
+        await launcher.close(0.0)
+        worker.providers.close()
+    return status
+
+
+def run_standalone(worker_props_path: str, connector_paths: Sequence[str]) -> int:
+    """Runs the standalone worker until a signal; returns the exit status.
+
+    Raises:
+        ConfigError: a bad worker or connector file, or a connector config the worker refuses.
+        ConnectError: the worker could not start (Kafka unreachable, port taken).
+    """
+    connectors = [load_connector_file(p) for p in connector_paths]
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO,
+            format="[%(asctime)s] %(levelname)s %(message)s (%(name)s)",
+            stream=sys.stderr,
+        )
+    import uvloop  # noqa: PLC0415  # only the worker needs it
+
+    return uvloop.run(_serve(worker_props_path, connectors))

@@ -1,0 +1,1 @@
+"""Stores of the worker's state: the standalone offsets file (distributed topic stores: issue 5)."""

@@ -1,0 +1,308 @@
+"""End to end: a real `kconnect standalone` worker, the real broker, FileStream connectors.
+
+Every test here runs the worker as a subprocess on free ports and talks to it over HTTP, as a user
+would. Tests that leave the worker's other connectors alone share one worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer
+
+pytestmark = pytest.mark.integration
+
+JSON_SCHEMALESS = {
+    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "value.converter.schemas.enable": "false",
+    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+}
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_file_to_kafka_to_file_through_converters_and_a_chain(shared_worker: Any, tmp_path: Path) -> None:
+    worker = shared_worker
+    topic, source, sink = _name("lines"), _name("src"), _name("snk")
+    routed = f"routed-{topic}"
+    infile, outfile = tmp_path / "in.txt", tmp_path / "out.txt"
+    infile.write_text("".join(f'{{"id":{i},"name":"n{i}","secret":"s{i}"}}\n' for i in range(5)))
+    code, body = worker.call(
+        "POST",
+        "/connectors",
+        {
+            "name": source,
+            "config": {
+                "connector.class": "FileStreamSource",
+                "file": str(infile),
+                "topic": topic,
+                "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+                "transforms": "route",
+                "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+                "transforms.route.regex": "lines-(.*)",
+                "transforms.route.replacement": "routed-lines-$1",
+            },
+        },
+    )
+    assert code == 201, body
+    assert body["name"] == source and body["type"] == "source"
+    code, body = worker.call(
+        "PUT",
+        f"/connectors/{sink}/config",
+        {
+            "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+            "file": str(outfile),
+            "topics": routed,
+            **JSON_SCHEMALESS,
+            "transforms": "drop",
+            "transforms.drop.type": "org.apache.kafka.connect.transforms.ReplaceField$Value",
+            "transforms.drop.exclude": "secret",
+        },
+    )
+    assert code == 201, body
+    expected = [f"{{id={i}, name=n{i}}}" for i in range(5)]
+    worker.wait_for("the sink file", lambda: len(_lines(outfile)) >= 5)
+    with infile.open("a") as file:
+        file.write('{"id":5,"name":"n5","secret":"s5"}\n')
+    worker.wait_for("the appended line", lambda: len(_lines(outfile)) >= 6)
+    assert _lines(outfile) == [*expected, "{id=5, name=n5}"]
+    code, topics = worker.call("GET", f"/connectors/{source}/topics")
+    assert (code, topics) == (200, {source: {"topics": [routed]}})
+    code, offsets = worker.call("GET", f"/connectors/{source}/offsets")
+    assert code == 200
+    assert offsets["offsets"][0]["partition"] == {"filename": str(infile)}
+    for name in (source, sink):
+        assert worker.call("DELETE", f"/connectors/{name}") == (204, None)
+
+
+def test_rest_errors_have_connects_shapes(shared_worker: Any) -> None:
+    worker = shared_worker
+    code, info = worker.call("GET", "/")
+    assert code == 200 and set(info) == {"version", "commit", "kafka_cluster_id"} and info["kafka_cluster_id"]
+    assert worker.call("GET", "/connectors/nope") == (
+        404,
+        {"error_code": 404, "message": "Connector nope not found"},
+    )
+    assert worker.call("GET", "/connectors/nope/status") == (
+        404,
+        {"error_code": 404, "message": "No status found for connector nope"},
+    )
+    assert worker.call("PUT", "/connectors/nope/pause") == (
+        404,
+        {"error_code": 404, "message": "Unknown connector nope"},
+    )
+    code, body = worker.call(
+        "POST", "/connectors", {"name": "bad", "config": {"connector.class": "FileStreamSource"}}
+    )
+    assert code == 400
+    assert body["message"].startswith(
+        "Connector configuration is invalid and contains the following 1 error(s):\n"
+    )
+    assert "/connector-plugins/{connectorType}/config/validate" in body["message"]
+    code, body = worker.call(
+        "POST", "/connectors", {"name": "bad", "config": {"connector.class": "NoSuch", "topic": "x"}}
+    )
+    assert code == 500
+    assert body["message"].startswith(
+        "Failed to find any class that implements Connector and which name matches NoSuch"
+    )
+    code, body = worker.call("POST", "/connectors", raw=b"{not json")
+    assert code in (400, 500) and body["error_code"] == code
+    code, body = worker.call("GET", "/connector-plugins")
+    assert code == 200
+    assert {"class": "org.apache.kafka.connect.file.FileStreamSourceConnector", "type": "source"}.items() <= (
+        next(p for p in body if p["class"].endswith("FileStreamSourceConnector")).items()
+    )
+    code, body = worker.call(
+        "PUT", "/connector-plugins/FileStreamSource/config/validate", {"connector.class": "FileStreamSource"}
+    )
+    assert code == 200 and body["error_count"] == 2  # `name` and `topic` are missing
+    code, body = worker.call(
+        "PUT", "/connector-plugins/FileStreamSink/config/validate", {"connector.class": "FileStreamSource"}
+    )
+    assert code == 400
+    assert (
+        body["message"]
+        == "Included connector type FileStreamSource does not match request type FileStreamSink"
+    )
+    assert worker.call("GET", "/connectors") == (200, [])
+
+
+def test_pause_resume_stop_offsets_and_restart(shared_worker: Any, tmp_path: Path) -> None:
+    worker = shared_worker
+    name, infile = _name("flow"), tmp_path / "flow.txt"
+    infile.write_text("a\nb\n")
+    config = {"connector.class": "FileStreamSource", "file": str(infile), "topic": _name("flow")}
+    assert worker.call("POST", "/connectors", {"name": name, "config": config})[0] == 201
+    worker.wait_state(name, "RUNNING", ["RUNNING"])
+    assert worker.call("PUT", f"/connectors/{name}/pause") == (202, None)
+    worker.wait_state(name, "PAUSED", ["PAUSED"])
+    assert worker.call("PUT", f"/connectors/{name}/resume") == (202, None)
+    worker.wait_state(name, "RUNNING", ["RUNNING"])
+    code, body = worker.call(
+        "PATCH", f"/connectors/{name}/offsets", {"offsets": [{"partition": {}, "offset": None}]}
+    )
+    assert code == 400 and body["message"].startswith("Connectors must be in the STOPPED state")
+    worker.wait_for(
+        "committed offsets", lambda: worker.call("GET", f"/connectors/{name}/offsets")[1]["offsets"] != []
+    )
+    assert worker.call("PUT", f"/connectors/{name}/stop") == (204, None)
+    worker.wait_state(name, "STOPPED", [])
+    assert worker.call("GET", f"/connectors/{name}")[1]["tasks"] == []
+    partition = {"filename": str(infile)}
+    code, body = worker.call(
+        "PATCH",
+        f"/connectors/{name}/offsets",
+        {"offsets": [{"partition": partition, "offset": {"position": 2}}]},
+    )
+    assert (code, body) == (200, {"message": "The offsets for this connector have been altered successfully"})
+    assert worker.call("GET", f"/connectors/{name}/offsets") == (
+        200,
+        {"offsets": [{"partition": partition, "offset": {"position": 2}}]},
+    )
+    assert worker.call("DELETE", f"/connectors/{name}/offsets") == (
+        200,
+        {"message": "The offsets for this connector have been reset successfully"},
+    )
+    assert worker.call("GET", f"/connectors/{name}/offsets") == (200, {"offsets": []})
+    assert worker.call("PUT", f"/connectors/{name}/resume") == (202, None)
+    worker.wait_state(name, "RUNNING", ["RUNNING"])
+    code, plan = worker.call("POST", f"/connectors/{name}/restart?includeTasks=true&onlyFailed=false")
+    assert code == 202
+    assert plan["connector"]["state"] == "RESTARTING" and [t["state"] for t in plan["tasks"]] == [
+        "RESTARTING"
+    ]
+    worker.wait_state(name, "RUNNING", ["RUNNING"])
+    assert worker.call("POST", f"/connectors/{name}/restart") == (204, None)
+    assert worker.call("POST", f"/connectors/{name}/tasks/0/restart") == (204, None)
+    assert worker.call("POST", f"/connectors/{name}/tasks/9/restart") == (
+        404,
+        {"error_code": 404, "message": f"Unknown task: {name}-9"},
+    )
+    worker.wait_state(name, "RUNNING", ["RUNNING"])
+    assert worker.call("DELETE", f"/connectors/{name}") == (204, None)
+
+
+def _consume_all(bootstrap: str, topic: str, expected: int) -> list[str]:
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": _name("check"), "auto.offset.reset": "earliest"}
+    )
+    consumer.subscribe([topic])
+    values: list[str] = []
+    try:
+        for _ in range(60):
+            for message in consumer.consume(500, timeout=0.5):
+                if message.error() is None:
+                    values.append(json.loads(message.value() or b"null")["payload"])
+            if len(values) >= expected:
+                # One more short poll: duplicates would show up here.
+                values += [
+                    json.loads(m.value() or b"null")["payload"] for m in consumer.consume(500, timeout=1.0)
+                ]
+                break
+    finally:
+        consumer.close()
+    return values
+
+
+def test_a_restarted_worker_resumes_from_its_committed_offsets(
+    worker_factory: Callable[..., Any], kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    worker = worker_factory()
+    topic, infile = _name("resume"), tmp_path / "resume.txt"
+    infile.write_text("".join(f"line {i}\n" for i in range(100)))
+    connector = tmp_path / "source.properties"
+    connector.write_text(f"name=resume\nconnector.class=FileStreamSource\nfile={infile}\ntopic={topic}\n")
+    worker.start(connector)
+    worker.wait_for(
+        "offsets of 100 lines",
+        lambda: "position" in worker.offsets_file.read_text() if worker.offsets_file.exists() else False,
+    )
+    worker.wait_for(
+        "all 100 lines committed",
+        lambda: (
+            worker.call("GET", "/connectors/resume/offsets")[1]["offsets"][0]["offset"]["position"]
+            == infile.stat().st_size
+        ),
+    )
+    assert worker.stop() == 0
+    with infile.open("a") as file:
+        file.write("".join(f"line {i}\n" for i in range(100, 150)))
+    worker.start(connector)
+    values = _consume_all(kafka_bootstrap, topic, 150)
+    assert values == [f"line {i}" for i in range(150)]  # nothing lost, nothing repeated
+
+
+def test_a_killed_task_fails_then_restarts_without_loss(
+    worker_factory: Callable[..., Any], kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    worker = worker_factory()
+    worker.start()
+    topic, infile = _name("kill"), tmp_path / "kill.txt"
+    infile.write_text("".join(f"line {i}\n" for i in range(20)))
+    config = {
+        "connector.class": "FileStreamSource",
+        "file": str(infile),
+        "topic": topic,
+        "task.restart.backoff.initial.ms": "1500",
+    }
+    assert worker.call("PUT", "/connectors/kill/config", config)[0] == 201
+    worker.wait_state("kill", "RUNNING", ["RUNNING"])
+    pid = worker.task_pid("kill", 0)
+    os.kill(pid, signal.SIGKILL)
+    worker.wait_for(
+        "FAILED with a pending restart",
+        lambda: (
+            "kconnect: automatic restart 1 of 5 in 1500 ms"
+            in (worker.call("GET", "/connectors/kill/tasks/0/status")[1].get("trace") or "")
+        ),
+        timeout_s=10,
+    )
+    trace = worker.call("GET", "/connectors/kill/tasks/0/status")[1]["trace"]
+    assert "SIGKILL" in trace
+    worker.wait_for("the restarted task", lambda: worker.task_pid("kill", 0) != pid)
+    worker.wait_state("kill", "RUNNING", ["RUNNING"])
+    with infile.open("a") as file:
+        file.write("".join(f"line {i}\n" for i in range(20, 30)))
+    values = _consume_all(kafka_bootstrap, topic, 30)
+    assert sorted(set(values), key=lambda v: int(v.split()[1])) == [f"line {i}" for i in range(30)]  # no loss
+
+
+def test_config_provider_placeholders_stay_unresolved_in_the_api(
+    worker_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    secrets = tmp_path / "secrets.properties"
+    infile = tmp_path / "provided.txt"
+    infile.write_text("x\n")
+    secrets.write_text(f"file={infile}\n")
+    worker = worker_factory(
+        **{"config.providers": "file", "config.providers.file.class": "FileConfigProvider"}
+    )
+    worker.start()
+    placeholder = f"${{file:{secrets}:file}}"
+    config = {"connector.class": "FileStreamSource", "file": placeholder, "topic": _name("prov")}
+    assert worker.call("PUT", "/connectors/prov/config", config)[0] == 201
+    assert worker.call("GET", "/connectors/prov/config")[1]["file"] == placeholder
+    worker.wait_state("prov", "RUNNING", ["RUNNING"])
+    tasks = worker.call("GET", "/connectors/prov/tasks")[1]
+    assert tasks[0]["config"]["file"] == placeholder
+    worker.wait_for(
+        "offsets of the resolved file",
+        lambda: (
+            worker.call("GET", "/connectors/prov/offsets")[1]["offsets"]
+            == [{"partition": {"filename": str(infile)}, "offset": {"position": 2}}]
+        ),
+    )
