@@ -54,7 +54,14 @@ def default_cache_dir(version: str = KAFKA_VERSION) -> Path:
     return root / "kconnect" / f"kafka-{version}" / "libs"
 
 
-def resolve_jars(version: str = KAFKA_VERSION, cache_dir: Path | None = None) -> Path:
+def resolve_jars(
+    version: str = KAFKA_VERSION,
+    cache_dir: Path | None = None,
+    *,
+    pom: Path = _POM,
+    artifact: str = "kafka_2.13",
+    what: str = "Kafka",
+) -> Path:
     """Return a directory holding every jar the Kafka ``version`` broker needs.
 
     The first call runs ``mvn dependency:copy-dependencies`` (network access
@@ -69,6 +76,11 @@ def resolve_jars(version: str = KAFKA_VERSION, cache_dir: Path | None = None) ->
             code in this package assumes KRaft and Log4j 2).
         cache_dir: The jar directory to fill. Defaults to
             `default_cache_dir` of ``version``.
+        pom: The throw-away POM to resolve (``engine/bench/pom.xml``
+            resolves Kafka Connect's worker instead of the broker).
+        artifact: The artifact whose ``<artifact>-<version>.jar`` proves
+            that Maven resolved something.
+        what: What the jars are, for messages ("Kafka Connect").
 
     Returns:
         The jar directory, suitable for ``java -cp '<dir>/*'``.
@@ -88,7 +100,7 @@ def resolve_jars(version: str = KAFKA_VERSION, cache_dir: Path | None = None) ->
     mvn = shutil.which("mvn")
     if mvn is None:
         raise LocalKafkaError(
-            "Maven (`mvn`) is not installed, and it is needed once to download the Kafka jars; "
+            f"Maven (`mvn`) is not installed, and it is needed once to download the {what} jars; "
             "run `make` or `apt-get install maven`"
         )
 
@@ -97,7 +109,7 @@ def resolve_jars(version: str = KAFKA_VERSION, cache_dir: Path | None = None) ->
         libs.parent.mkdir(parents=True, exist_ok=True)
         lock = open(lock_path, "a")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
-        raise LocalKafkaError(f"cannot use {libs.parent} for the Kafka jar cache: {exc.strerror}") from None
+        raise LocalKafkaError(f"cannot use {libs.parent} for the {what} jar cache: {exc.strerror}") from None
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         # Another caller may have finished while this one waited for the lock.
@@ -107,7 +119,7 @@ def resolve_jars(version: str = KAFKA_VERSION, cache_dir: Path | None = None) ->
         staging = libs.parent / f".{libs.name}.partial"
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            _copy_dependencies(mvn, version, staging)
+            _copy_dependencies(mvn, version, staging, pom=pom, artifact=artifact, what=what)
             (staging / _MARKER).write_text(f"{version}\n")
             os.rename(staging, libs)
         finally:
@@ -133,9 +145,9 @@ def _claim(libs: Path) -> None:
         ) from None
 
 
-def _copy_dependencies(mvn: str, version: str, output: Path) -> None:
+def _copy_dependencies(mvn: str, version: str, output: Path, *, pom: Path, artifact: str, what: str) -> None:
     logger.info(
-        "Resolving the Kafka jars with Maven; the first run downloads them from Maven Central.",
+        f"Resolving the {what} jars with Maven; the first run downloads them from Maven Central.",
         extra={"kafka_version": version, "libs_dir": str(output)},
     )
     command = [
@@ -144,7 +156,7 @@ def _copy_dependencies(mvn: str, version: str, output: Path) -> None:
         "-B",
         "-Dstyle.color=never",
         "-f",
-        str(_POM),
+        str(pom),
         f"-Dkafka.version={version}",
         "dependency:copy-dependencies",
         "-DincludeScope=runtime",
@@ -162,16 +174,16 @@ def _copy_dependencies(mvn: str, version: str, output: Path) -> None:
         )
     except subprocess.TimeoutExpired:
         raise LocalKafkaError(
-            f"Maven did not finish resolving the Kafka {version} jars within {_MVN_TIMEOUT_SECONDS} s"
+            f"Maven did not finish resolving the {what} {version} jars within {_MVN_TIMEOUT_SECONDS} s"
         ) from None
     if result.returncode != 0:
         raise LocalKafkaError(
-            f"Maven could not resolve the Kafka {version} jars (exit code {result.returncode})",
+            f"Maven could not resolve the {what} {version} jars (exit code {result.returncode})",
             _mvn_error_lines(result.stdout + result.stderr),
         )
-    # Maven succeeds on an empty dependency set, so check for the broker itself.
-    if not (output / f"kafka_2.13-{version}.jar").is_file():
-        raise LocalKafkaError(f"Maven finished but did not produce kafka_2.13-{version}.jar in {output}")
+    # Maven succeeds on an empty dependency set, so check for the main artifact itself.
+    if not (output / f"{artifact}-{version}.jar").is_file():
+        raise LocalKafkaError(f"Maven finished but did not produce {artifact}-{version}.jar in {output}")
 
 
 def _mvn_error_lines(output: str, limit: int = 4) -> list[str]:

@@ -1,0 +1,115 @@
+"""Integration tests of engine.bench.harness: real runs on the session broker, small record counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.bench.harness import run_scenario, run_sweep
+from engine.bench.settings import Knob, Settings
+from engine.config import properties
+
+pytestmark = pytest.mark.integration
+
+ISSUE_KEYS = {"system", "records_per_s", "mb_per_s", "p50_ms", "p99_ms", "cpu_s", "peak_rss_mb"}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "settings"),
+    [
+        ("file-source", Settings(records=5_000, converter="json")),
+        ("file-sink-smt", Settings(records=5_000)),
+        ("tasks-scaling", Settings(records=6_000, tasks=2)),
+    ],
+)
+def test_raw_moves_every_record_of_each_scenario(
+    scenario: str, settings: Settings, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    report = run_scenario(scenario, settings, ["raw"], bootstrap=kafka_bootstrap, workdir=tmp_path)
+    (result,) = report.results
+    assert result.error is None, result.error
+    assert result.records_per_s > 0 and result.mb_per_s > 0
+    assert result.peak_rss_mb > 5 and result.cpu_total_s > 0
+    assert result.p50_ms is None  # only end-to-end measures latency
+    document = json.loads(json.dumps(report.as_json()))
+    assert document["scenario"] == scenario
+    assert {"cpu", "cores", "memory_gib", "kernel", "python", "java"} <= set(document["machine"])
+    assert set(document["results"][0]) >= ISSUE_KEYS
+    if scenario == "file-sink-smt":
+        lines = (tmp_path / "file-sink-smt-raw.txt").read_text().splitlines()
+        assert len(lines) == settings.records
+        assert json.loads(lines[0])["payload"]["id"] == 0
+
+
+def test_raw_end_to_end_measures_latency(kafka_bootstrap: str, tmp_path: Path) -> None:
+    settings = Settings(records=2_000, rate=4_000, record_size=60)
+    report = run_scenario("end-to-end", settings, ["raw"], bootstrap=kafka_bootstrap, workdir=tmp_path)
+    (result,) = report.results
+    assert result.error is None, result.error
+    assert result.p50_ms is not None and result.p99_ms is not None
+    assert 0 < result.p50_ms <= result.p99_ms < 5_000
+    # Offered at 4000/s: delivered at no more than that (plus one tick of slack).
+    assert result.records_per_s < 4_000 * 1.5
+
+
+def test_sweep_runs_each_value_on_one_broker(kafka_bootstrap: str, tmp_path: Path) -> None:
+    knob = Knob("record-size", ("50", "200"))
+    sweep = run_sweep(
+        "file-source", Settings(records=3_000), knob, ["raw"], bootstrap=kafka_bootstrap, workdir=tmp_path
+    )
+    document = json.loads(json.dumps(sweep.as_json()))
+    assert document["knob"] == "record-size"
+    assert [point["value"] for point in document["points"]] == ["50", "200"]
+    assert [point.settings.record_size for point in sweep.points] == [50, 200]
+    assert all(point.results[0].error is None for point in sweep.points)
+
+
+def test_a_failing_system_gets_an_error_with_its_log_tail(kafka_bootstrap: str, tmp_path: Path) -> None:
+    # A producer property librdkafka rejects makes the raw process exit with status 1.
+    settings = Settings(records=1_000, worker_properties={"producer.no.such.property": "1"})
+    report = run_scenario("file-source", settings, ["raw"], bootstrap=kafka_bootstrap, workdir=tmp_path)
+    (result,) = report.results
+    assert result.error is not None
+    assert result.error.startswith("raw exited with status 1 after 0 of 1000 records")
+    assert "no.such.property" in result.error
+
+
+@pytest.mark.slow
+def test_raw_and_connect_java_on_file_source(kafka_bootstrap: str, tmp_path: Path) -> None:
+    report = run_scenario(
+        "file-source",
+        Settings(records=20_000),
+        ["raw", "connect-java"],
+        bootstrap=kafka_bootstrap,
+        workdir=tmp_path,
+    )
+    raw, java = report.results
+    assert raw.error is None, raw.error
+    assert java.error is None, java.error
+    assert java.rest_ready_s is not None and java.rest_ready_s > 0
+    # A JVM with a 256 MiB minimum heap: far above the raw client's Python process.
+    assert java.peak_rss_mb > raw.peak_rss_mb
+    assert raw.ratios == {"connect-java": pytest.approx(raw.records_per_s / java.records_per_s)}
+    worker = properties.load(tmp_path / "connect-java" / "worker.properties")
+    assert worker["bootstrap.servers"] == kafka_bootstrap
+    assert worker["value.converter"] == "org.apache.kafka.connect.storage.StringConverter"
+
+
+@pytest.mark.slow
+def test_kconnect_and_raw_on_file_source(kafka_bootstrap: str, tmp_path: Path) -> None:
+    report = run_scenario(
+        "file-source",
+        Settings(records=20_000),
+        ["kconnect", "raw"],
+        bootstrap=kafka_bootstrap,
+        workdir=tmp_path,
+    )
+    kconnect, raw = report.results
+    assert kconnect.error is None, kconnect.error
+    assert raw.error is None, raw.error
+    assert kconnect.rest_ready_s is not None
+    # The supervisor, the forkserver, the connector and the task processes are all counted.
+    assert kconnect.peak_rss_mb > raw.peak_rss_mb
+    assert set(kconnect.ratios) == {"raw"}

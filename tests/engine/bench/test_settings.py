@@ -1,0 +1,81 @@
+"""Tests of engine.bench.settings: knob and NAME=VALUE parsing and application."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.bench.settings import (
+    Knob,
+    Settings,
+    SettingsError,
+    apply_assignments,
+    apply_knob,
+    parse_assignment,
+    parse_knob,
+)
+
+
+def test_parse_knob_of_a_parameter_accepts_underscores_for_dashes() -> None:
+    assert parse_knob("tasks=1,2,4") == Knob("tasks", ("1", "2", "4"))
+    assert parse_knob(" record_size = 100, 1000 ") == Knob("record-size", ("100", "1000"))
+
+
+def test_parse_knob_of_worker_and_connector_properties() -> None:
+    assert parse_knob("producer.linger.ms=0,5,20").name == "producer.linger.ms"
+    assert parse_knob("connector.batch.size=100,2000").values == ("100", "2000")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tasks", "NAME=V1,V2"),
+        ("tasks=", "non-empty"),
+        ("tasks=1,,2", "non-empty"),
+        ("speed=1,2", "unknown knob 'speed'"),
+        ("connector.=1", "unknown knob"),
+    ],
+)
+def test_parse_knob_rejects(text: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        parse_knob(text)
+
+
+def test_apply_knob_sets_parameters_and_properties() -> None:
+    settings = Settings()
+    assert apply_knob(settings, "records", "2_000").records == 2000
+    assert apply_knob(settings, "converter", "json").converter == "json"
+    worker = apply_knob(settings, "producer.linger.ms", "5")
+    assert worker.worker_properties == {"producer.linger.ms": "5"}
+    connector = apply_knob(worker, "connector.batch.size", "100")
+    assert connector.connector_properties == {"batch.size": "100"}
+    assert connector.worker_properties == {"producer.linger.ms": "5"}
+    assert settings.worker_properties == {}  # the original is untouched
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [("tasks", "many", "whole number"), ("tasks", "0", "positive"), ("converter", "avro", "converter")],
+)
+def test_apply_knob_rejects_bad_values(name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        apply_knob(Settings(), name, value)
+
+
+def test_assignments_apply_in_order() -> None:
+    pairs = [parse_assignment("producer.acks=1"), parse_assignment("producer.acks=all")]
+    assert apply_assignments(Settings(), pairs).worker_properties == {"producer.acks": "all"}
+    with pytest.raises(SettingsError, match="NAME=VALUE"):
+        parse_assignment("producer.acks")
+
+
+def test_settings_json_lists_everything() -> None:
+    assert Settings(records=5).as_json() == {
+        "records": 5,
+        "record_size": 100,
+        "tasks": 1,
+        "rate": 10_000,
+        "partitions": 1,
+        "converter": "string",
+        "worker_properties": {},
+        "connector_properties": {},
+    }
