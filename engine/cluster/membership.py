@@ -1,0 +1,329 @@
+"""A worker's membership in the Connect group (Connect's ``WorkerGroupMember`` + ``WorkerCoordinator``).
+
+Built on kafka-python's `BaseCoordinator` with protocol type ``connect``: FindCoordinator,
+JoinGroup, SyncGroup, Heartbeat and LeaveGroup run on kafka-python's own IO thread, which also
+sends heartbeats. The herder's thread calls `WorkerGroupMember.poll` (which rejoins when needed)
+and gets `GroupListener` callbacks; the leader's assignment runs the assignor on the herder's
+config snapshot. Callbacks run on the IO thread and must return quickly (hand work to the
+herder's own thread); an exception in one, or in the assignor, is raised from `poll`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# kafka-python 3.0.12 reads its protocol schemas with the deprecated importlib.resources.read_text
+# at import time; the warning is theirs, not ours.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from kafka.coordinator.base import BaseCoordinator  # type: ignore[import-untyped]  # kafka-python ships no types
+    from kafka.net.compat import KafkaNetClient  # type: ignore[import-untyped]  # kafka-python ships no types
+
+from engine.cluster.assignor import IncrementalCooperativeAssignor, LeaderState, MemberState, eager_assign
+from engine.cluster.protocol import (
+    CONNECT_PROTOCOL_TYPE,
+    Assignment,
+    Compatibility,
+    WorkerState,
+    decode_assignment,
+    decode_metadata,
+    encode_assignment,
+    join_protocols,
+)
+from engine.herder.entities import ConnectorTaskId
+
+__all__ = ["ConfigSnapshot", "GroupListener", "WorkerGroupMember"]
+
+log = logging.getLogger("engine.cluster")
+
+
+@dataclass(frozen=True)
+class ConfigSnapshot:
+    """What membership needs of the herder's config state.
+
+    ``offset`` is the next config topic offset to read, ``task_counts`` every configured
+    connector with its number of applied task configs (0 if inconsistent), and ``released`` the
+    connectors and tasks known to be stopped cleanly (their last status is UNASSIGNED), which the
+    leader reassigns without waiting for ``scheduled.rebalance.max.delay.ms``.
+    """
+
+    offset: int
+    task_counts: Mapping[str, int]
+    released: frozenset[str | ConnectorTaskId] = field(default_factory=frozenset)
+
+
+class GroupListener(Protocol):
+    """The herder's side of membership (Connect's ``WorkerRebalanceListener`` plus the config snapshot)."""
+
+    def config_snapshot(self) -> ConfigSnapshot:
+        """The current config state; called from the IO thread at each join and on the leader."""
+        ...
+
+    def on_assigned(self, assignment: Assignment, generation: int) -> None:
+        """A rebalance completed: ``connectors``/``tasks`` are everything this worker should run."""
+        ...
+
+    def on_revoked(
+        self, leader: str, connectors: tuple[str, ...], tasks: tuple[ConnectorTaskId, ...]
+    ) -> None:
+        """Stop these before the assignment continues."""
+        ...
+
+
+class _Coordinator(BaseCoordinator):  # type: ignore[misc]  # kafka-python is untyped
+    def __init__(self, member: WorkerGroupMember, client: KafkaNetClient, **configs: Any) -> None:
+        super().__init__(client, **configs)
+        self.member = member
+
+    def protocol_type(self) -> str:
+        return CONNECT_PROTOCOL_TYPE
+
+    def group_protocols(self) -> list[tuple[str, bytes]]:
+        return self.member._metadata()
+
+    async def _on_join_prepare_async(
+        self, generation: int, member_id: str, timeout_ms: int | None = None
+    ) -> None:
+        self.member._on_join_prepare()
+
+    def _perform_assignment(self, leader_id: str, protocol: str, members: list[Any]) -> dict[str, bytes]:
+        return self.member._perform_assignment(
+            leader_id,
+            protocol,
+            {m.member_id: bytes(m.metadata) for m in members},
+            self._generation.generation_id,
+        )
+
+    async def _on_join_complete_async(
+        self, generation: int, member_id: str, protocol: str, member_assignment_bytes: bytes
+    ) -> None:
+        self.member._on_join_complete(generation, protocol, bytes(member_assignment_bytes))
+
+    def request_rejoin(self) -> None:
+        super().request_rejoin()
+        self.member._wake.set()
+
+    def reset_generation(self, member_id: str = "") -> None:
+        super().reset_generation(member_id)
+        self.member._wake.set()
+
+
+class WorkerGroupMember:
+    """Joins ``group_id`` as a Connect worker and keeps this worker's assignment.
+
+    Args:
+        bootstrap: ``bootstrap.servers``.
+        group_id: ``group.id``.
+        url: this worker's advertised REST URL (e.g. ``http://host:8083/``).
+        listener: the herder.
+        compatibility: ``connect.protocol``.
+        session_timeout_ms, heartbeat_interval_ms, rebalance_timeout_ms: the worker keys of the same names.
+        max_delay_ms: ``scheduled.rebalance.max.delay.ms``.
+        clock_ms: the assignor's clock.
+        client_configs: extra kafka-python client settings (security, client_id…).
+    """
+
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        group_id: str,
+        url: str,
+        listener: GroupListener,
+        compatibility: Compatibility = Compatibility.SESSIONED,
+        session_timeout_ms: int = 10_000,
+        heartbeat_interval_ms: int = 3_000,
+        rebalance_timeout_ms: int = 60_000,
+        max_delay_ms: int = 300_000,
+        clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        client_configs: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.url = url
+        self.listener = listener
+        self.compatibility = compatibility
+        self.current_protocol = compatibility
+        self.clock_ms = clock_ms
+        self.assignment: Assignment | None = None
+        self.leader_state: LeaderState | None = None
+        self.last_completed_generation = -1
+        self._assignor = IncrementalCooperativeAssignor(max_delay_ms)
+        self._wake = threading.Event()
+        self._rejoin_requested = False
+        self._rejoin_at: float | None = None
+        self._closed = False
+        configs = {"bootstrap_servers": bootstrap, "client_id": f"connect-{url}", **(client_configs or {})}
+        self._client = KafkaNetClient(**configs)
+        self._client._net.start()
+        try:
+            version = self._client.get_broker_version(timeout_ms=rebalance_timeout_ms)
+            self._coordinator = _Coordinator(
+                self,
+                self._client,
+                group_id=group_id,
+                session_timeout_ms=session_timeout_ms,
+                heartbeat_interval_ms=heartbeat_interval_ms,
+                max_poll_interval_ms=rebalance_timeout_ms,
+                api_version=version,
+            )
+        except BaseException:
+            self._client.close()
+            raise
+
+    @property
+    def member_id(self) -> str:
+        generation = self._coordinator.generation_if_stable()
+        return "" if generation is None else str(generation.member_id)
+
+    @property
+    def generation(self) -> int:
+        return int(self._coordinator._generation.generation_id)
+
+    def is_leader(self) -> bool:
+        assignment = self.assignment
+        return assignment is not None and assignment.leader == self.member_id
+
+    def rejoin_needed(self) -> bool:
+        assignment = self.assignment
+        return bool(
+            self._coordinator.need_rejoin()
+            or assignment is None
+            or assignment.failed
+            or self._rejoin_requested
+        )
+
+    def request_rejoin(self) -> None:
+        """Rejoin at the next `poll` (e.g. after catching up on the config topic)."""
+        self._rejoin_requested = True
+        self._wake.set()
+
+    def ensure_active(self, timeout_s: float | None = None) -> bool:
+        """Join (or rejoin) the group if needed; True once a generation's assignment was delivered."""
+        if not self.rejoin_needed():
+            return True
+        self._coordinator.request_rejoin()
+        timeout_ms = None if timeout_s is None else int(timeout_s * 1000)
+        return bool(self._coordinator.ensure_active_group(timeout_ms=timeout_ms))
+
+    def poll(self, timeout_s: float) -> None:
+        """Rejoin if needed, then wait up to ``timeout_s`` for a wakeup, a rebalance or a scheduled rejoin.
+
+        Raises:
+            Exception: whatever the heartbeat loop, the assignor or a listener callback raised.
+        """
+        deadline = time.monotonic() + timeout_s
+        while not self._closed:
+            if self._rejoin_at is not None and time.monotonic() >= self._rejoin_at:
+                log.info("Rejoining the group for the scheduled rebalance.")
+                self._rejoin_at = None
+                self._rejoin_requested = True
+            if self.rejoin_needed():
+                self.ensure_active(max(0.0, deadline - time.monotonic()))
+            self._coordinator.poll_heartbeat()
+            remaining = deadline - time.monotonic()
+            if self._rejoin_at is not None:
+                remaining = min(remaining, self._rejoin_at - time.monotonic())
+            if remaining <= 0 and time.monotonic() >= deadline:
+                return
+            if self._wake.wait(max(0.0, remaining)):
+                self._wake.clear()
+                if not self.rejoin_needed():
+                    return
+            elif time.monotonic() >= deadline:
+                return
+
+    def wakeup(self) -> None:
+        """Make a blocked `poll` return early."""
+        self._wake.set()
+
+    def leave(self, reason: str = "the worker is stopping") -> None:
+        """Send LeaveGroup; the group rebalances at once and this member must rejoin to get work."""
+        self._coordinator.maybe_leave_group(reason=reason)
+        self.assignment = None
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Leave the group and stop the client and its IO thread."""
+        if self._closed:
+            return
+        self._closed = True
+        self._wake.set()
+        try:
+            self._coordinator.close(timeout_ms=int(timeout_s * 1000))
+        finally:
+            self._client.close()
+
+    # Called on kafka-python's IO thread.
+
+    def _metadata(self) -> list[tuple[str, bytes]]:
+        snapshot = self.listener.config_snapshot()
+        return join_protocols(WorkerState(self.url, snapshot.offset, self.assignment), self.compatibility)
+
+    def _on_join_prepare(self) -> None:
+        log.info("Rebalance started.")
+        self.leader_state = None
+        assignment = self.assignment
+        if self.current_protocol is Compatibility.EAGER and assignment is not None and not assignment.failed:
+            self.listener.on_revoked(assignment.leader, assignment.connectors, assignment.tasks)
+
+    def _perform_assignment(
+        self, leader_id: str, protocol: str, metadata: Mapping[str, bytes], generation: int
+    ) -> dict[str, bytes]:
+        mode = Compatibility.from_protocol(protocol)
+        members = {member: _member_state(data) for member, data in metadata.items()}
+        snapshot = self.listener.config_snapshot()
+        if mode is Compatibility.EAGER:
+            assignments, self.leader_state = eager_assign(
+                leader_id, members, snapshot.task_counts, snapshot.offset
+            )
+        else:
+            assignments, self.leader_state = self._assignor.assign(
+                leader_id,
+                members,
+                snapshot.task_counts,
+                self.clock_ms(),
+                config_offset=snapshot.offset,
+                generation=generation,
+                last_completed_generation=self.last_completed_generation,
+                version=mode.version,
+                released=snapshot.released,
+            )
+        log.debug("Computed assignments.", extra={"assignments": assignments})
+        return {member: encode_assignment(assignment) for member, assignment in assignments.items()}
+
+    def _on_join_complete(self, generation: int, protocol: str, data: bytes) -> None:
+        new = decode_assignment(data)
+        self.current_protocol = Compatibility.from_protocol(protocol)
+        self._rejoin_requested = False
+        if self.current_protocol is not Compatibility.EAGER:
+            if new.revoked_connectors or new.revoked_tasks:
+                self.listener.on_revoked(new.leader, new.revoked_connectors, new.revoked_tasks)
+            previous = self.assignment
+            if previous is not None:
+                kept_connectors = tuple(c for c in previous.connectors if c not in new.revoked_connectors)
+                kept_tasks = tuple(t for t in previous.tasks if t not in new.revoked_tasks)
+                new = Assignment(
+                    new.version,
+                    new.error,
+                    new.leader,
+                    new.leader_url,
+                    new.offset,
+                    tuple(dict.fromkeys(new.connectors + kept_connectors)),
+                    tuple(dict.fromkeys(new.tasks + kept_tasks)),
+                    new.revoked_connectors,
+                    new.revoked_tasks,
+                    new.delay,
+                )
+        self._rejoin_at = time.monotonic() + new.delay / 1000 if new.delay > 0 else None
+        self.assignment = new
+        self.last_completed_generation = generation
+        self.listener.on_assigned(new, generation)
+
+
+def _member_state(data: bytes) -> MemberState:
+    state = decode_metadata(data)
+    return MemberState(state.url, state.offset, state.allocation)
