@@ -1,5 +1,7 @@
 """Stubs for the private Rust extension `engine._native`; import through `engine.transforms`."""
 
+from typing import Any
+
 from engine.api.records import SinkRecord, SourceRecord
 
 __version__: str
@@ -50,6 +52,21 @@ class Pipeline:
 
     def sink_batch(self, records: list[_RecordIn], /) -> RecordBatch:
         """Runs a batch as a sink task would and serializes the results again, natively."""
+
+    def sink_messages(
+        self, messages: list[Any], /
+    ) -> tuple[
+        list[SinkRecord | None], list[tuple[int, str, str | None, str]], list[tuple[str, int, int]], list[int]
+    ]:
+        """Runs consumed confluent-kafka `Message`s as a sink task would, reading their fields
+        natively.
+
+        Returns:
+            `(records, errors, offsets, consumer_errors)`: one `SinkRecord` or None per message;
+            `(position, stage, alias, message)` per failed record; `(topic, partition, next
+            offset)` per partition in first-seen order; positions of messages carrying a
+            consumer error (left out, None in `records`).
+        """
 
     def source_batch(self, records: list[SourceRecord], /) -> RecordBatch:
         """Runs engine.api `SourceRecord`s through the chain, then the converters, natively.

@@ -26,9 +26,24 @@ from engine.api.records import SinkRecord, SourceRecord
 from engine.config.transforms import PluginConfig, StageConfig
 from engine.errors import ConfigError
 
-__all__ = ["Outcome", "Pipeline", "RawRecord", "SinkOutcome", "SourceOutcome", "StageError"]
+__all__ = [
+    "Outcome",
+    "Pipeline",
+    "Produced",
+    "RawRecord",
+    "SinkBatch",
+    "SinkOutcome",
+    "SourceOutcome",
+    "SourceOutputs",
+    "StageError",
+]
 
 Headers = list[tuple[str, bytes | None]]
+# A serialized source record as the native batch hands it out:
+# `(topic, partition, timestamp, key, value, headers)`.
+Produced = tuple[
+    str, int | None, int | None, bytes | None, bytes | None, tuple[tuple[str, bytes | None], ...]
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +92,29 @@ class SinkOutcome:
 
     record: SinkRecord | None = None
     error: StageError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOutputs:
+    """A source batch after the chain and converters, one entry of `records` per input record:
+    the serialized record, or None when the chain dropped it or it failed (then `failed` holds
+    its `StageError` by position)."""
+
+    records: list[Produced | None]
+    failed: dict[int, StageError]
+
+
+@dataclass(frozen=True, slots=True)
+class SinkBatch:
+    """Consumed messages after the converters and chain: `records` has one entry per message (the
+    `SinkRecord`, or None when dropped, failed — see `failed` by position — or carrying a consumer
+    error, listed in `consumer_errors`); `offsets` is `(topic, partition, next offset)` for each
+    partition the converted messages came from."""
+
+    records: list[SinkRecord | None]
+    failed: dict[int, StageError]
+    offsets: list[tuple[str, int, int]]
+    consumer_errors: list[int]
 
 
 def _failures(errors: list[tuple[int, str, str | None, str]]) -> dict[int, StageError]:
@@ -160,6 +198,17 @@ class Pipeline:
                 )
         return outcomes
 
+    def source_outputs(self, records: Sequence[SourceRecord]) -> SourceOutputs:
+        """`source_batch` without a Python object per record beyond the output tuple: what a
+        source task loop hands to the producer.
+
+        Raises:
+            TypeError: a record's topic, partition or timestamp has the wrong type (a task bug).
+        """
+        batch = self._native.source_batch(records if isinstance(records, list) else list(records))
+        errors = batch.errors()
+        return SourceOutputs(batch.records(), _failures(errors) if errors else {})
+
     def sink_records(self, records: Sequence[RawRecord]) -> list[SinkOutcome]:
         """Runs a batch as a sink task would: key/value/header converters, then transforms.
 
@@ -174,6 +223,12 @@ class Pipeline:
             SinkOutcome(error=failed[position]) if position in failed else SinkOutcome(record)
             for position, record in enumerate(records_out)
         ]
+
+    def sink_messages(self, messages: list[Any]) -> SinkBatch:
+        """Runs consumed confluent-kafka `Message`s as a sink task would, reading them natively:
+        what a sink task loop hands to `put()`, without a Python object per record on the way."""
+        records, errors, offsets, consumer_errors = self._native.sink_messages(messages)
+        return SinkBatch(records, _failures(errors) if errors else {}, offsets, consumer_errors)
 
     def sink_batch(self, records: Sequence[RawRecord]) -> list[Outcome]:
         """Runs a batch as a sink task would and serializes it again: bytes → Connect data →

@@ -96,7 +96,9 @@ class FileStreamSinkTask(SinkTask):
     def put(self, records: Sequence[SinkRecord]) -> None:
         if self._out is None:
             raise ConnectError("FileStreamSinkTask was not started")
-        self._out.write("".join(to_java_string(r.value) + os.linesep for r in records))
+        if records:
+            # One write per batch.
+            self._out.write(os.linesep.join([to_java_string(r.value) for r in records]) + os.linesep)
 
     def flush(self, current_offsets: Mapping[TopicPartition, int]) -> None:
         if self._out is not None:

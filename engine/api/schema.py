@@ -404,6 +404,14 @@ class Struct:
         return hash(tuple(map(repr, self._values)))
 
     def __repr__(self) -> str:
-        # Connect compat: Struct.toString() omits null fields: Struct{id=1,name=choi}.
-        body = ",".join(f"{name}={value}" for name, value in self.items() if value is not None)
+        # Connect compat: Struct.toString() omits null fields and prints each value as Java's
+        # String.valueOf does: Struct{id=1,name=choi,active=false}.
+        from engine.api.display import to_java_string  # noqa: PLC0415 - display imports this module
+
+        values = self._values
+        body = ",".join(
+            f"{f.name}={to_java_string(values[f.index])}"
+            for f in self.schema.fields
+            if values[f.index] is not None
+        )
         return f"Struct{{{body}}}"

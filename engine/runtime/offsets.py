@@ -8,6 +8,9 @@ reports afterwards, so a reader sees what is committed or about to be.
 task returned them, acknowledged in any order, and for each source partition the committable
 offset is that of the latest record such that it and every earlier record of the same partition
 were acknowledged (or dropped). Committing only those offsets gives at-least-once delivery.
+A whole `poll()` batch can also be tracked as one unit (`submit_batch`): its offsets become
+committable once every one of its records is acknowledged, which costs a counter per record
+instead of an object, and commits no more than per-record tracking would.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from typing import Any
 
 from engine.api.task import OffsetReader
 
-__all__ = ["OffsetSnapshot", "SubmittedRecord", "SubmittedRecords", "partition_key"]
+__all__ = ["OffsetSnapshot", "SubmittedBatch", "SubmittedRecord", "SubmittedRecords", "partition_key"]
+
+SourcePartition = Mapping[str, Any]
+SourceOffset = Mapping[str, Any]
 
 
 def partition_key(partition: Mapping[str, Any]) -> str:
@@ -61,10 +67,32 @@ class SubmittedRecord:
         self.acked = True
 
 
+class SubmittedBatch:
+    """The records of one batch handed to the producer together; `acked` once all of them are."""
+
+    __slots__ = ("acked", "pending")
+
+    def __init__(self, pending: int) -> None:
+        self.pending = pending
+        self.acked = pending == 0
+
+
+@dataclass(slots=True)
+class _BatchPart:
+    """A batch's last offset for one source partition, committable when the batch is acked."""
+
+    batch: SubmittedBatch
+    offset: SourceOffset
+
+    @property
+    def acked(self) -> bool:
+        return self.batch.acked
+
+
 @dataclass(slots=True)
 class _Partition:
-    partition: Mapping[str, Any]
-    pending: deque[SubmittedRecord] = field(default_factory=deque)
+    partition: SourcePartition
+    pending: deque[SubmittedRecord | _BatchPart] = field(default_factory=deque)
 
 
 class SubmittedRecords:
@@ -81,13 +109,47 @@ class SubmittedRecords:
         has nothing to commit, but is still counted in flight until acknowledged."""
         record = SubmittedRecord(partition, offset)
         if partition is not None and offset is not None:
-            key = partition_key(partition)
-            entry = self._partitions.get(key)
-            if entry is None:
-                entry = self._partitions[key] = _Partition(dict(partition))
-            entry.pending.append(record)
+            self._entry(partition_key(partition), partition).pending.append(record)
         self._in_flight += 1
         return record
+
+    def _entry(self, key: str, partition: SourcePartition) -> _Partition:
+        entry = self._partitions.get(key)
+        if entry is None:
+            entry = self._partitions[key] = _Partition(dict(partition))
+        return entry
+
+    def submit_batch(
+        self,
+        records: Iterable[tuple[SourcePartition | None, SourceOffset | None]],
+        pending: int,
+    ) -> SubmittedBatch:
+        """Tracks a batch of records, in order, of which `pending` go to the producer (the
+        others, dropped or skipped, are done already). Acknowledge each sent record with
+        `acked_in(batch)`."""
+        batch = SubmittedBatch(pending)
+        last: dict[str, tuple[SourcePartition, SourceOffset]] = {}
+        previous: SourcePartition | None = None
+        key = ""
+        for partition, offset in records:
+            if partition is None or offset is None:
+                continue
+            # Consecutive records usually share their source partition: key it once per run.
+            if partition is not previous and partition != previous:
+                key = partition_key(partition)
+            previous = partition
+            last[key] = (partition, offset)
+        for key, (partition, offset) in last.items():
+            self._entry(key, partition).pending.append(_BatchPart(batch, offset))
+        self._in_flight += pending
+        return batch
+
+    def acked_in(self, batch: SubmittedBatch) -> None:
+        """One record of `batch` was acknowledged (or failed and is skipped)."""
+        batch.pending -= 1
+        self._in_flight -= 1
+        if batch.pending <= 0:
+            batch.acked = True
 
     def acked(self, record: SubmittedRecord) -> None:
         """Marks a record acknowledged; use this rather than `record.ack()` to keep the count."""
@@ -106,7 +168,7 @@ class SubmittedRecords:
         out = []
         for key in list(self._partitions):
             entry = self._partitions[key]
-            last: SubmittedRecord | None = None
+            last: SubmittedRecord | _BatchPart | None = None
             while entry.pending and entry.pending[0].acked:
                 last = entry.pending.popleft()
             if last is not None and last.offset is not None:

@@ -3,7 +3,8 @@
 Connect compat: `WorkerSinkTask`. The consumer joins group `connect-{connector}` (or
 `consumer.override.group.id`) and subscribes to `topics` or `topics.regex`; assigned partitions
 are opened, revoked ones committed and closed. Each `consume(500)` batch goes through the
-converters and the chain in one native call and then to `put()`. A `RetriableError` from `put()`
+converters and the chain in one native call, which reads the consumed messages itself (no
+Python object per record until the `SinkRecord`s), and then to `put()`. A `RetriableError` from `put()`
 pauses every partition (the consumer keeps polling, so the task stays in the group) and the same
 batch is delivered again after `context.timeout(ms)`, or a second. Every
 `offset.flush.interval.ms`, on `Commit` and on `Stop`, `pre_commit(current offsets)` decides what
@@ -115,6 +116,14 @@ def _raw(message: Message) -> RawRecord:
     )
 
 
+def _consumer_error(error: KafkaError) -> None:
+    """Raises a fatal consumer error; logs the others (end-of-partition events are not errors)."""
+    if error.fatal():
+        raise ConnectError(f"The consumer failed: {error}") from KafkaException(error)
+    if error.code() != KafkaError._PARTITION_EOF:
+        logger.warning("The consumer reported an error: %s.", error)
+
+
 class SinkTaskRunner:
     """Runs one sink task until `Stop` (returns) or a failure (raises)."""
 
@@ -156,7 +165,8 @@ class SinkTaskRunner:
         self._redeliver_at = 0.0
         self._batch: list[SinkRecord] = []
         self._batch_offsets: dict[TopicPartition, int] = {}
-        self._originals: dict[int, RawRecord] = {}
+        # The consumed messages behind `_batch`, with what each became, for error reports.
+        self._sources: list[tuple[list[Message], list[SinkRecord | None]]] = []
         self._current: dict[TopicPartition, int] = {}
         self._committed: dict[TopicPartition, int] = {}
         self._topics: set[str] = set()
@@ -270,15 +280,14 @@ class SinkTaskRunner:
         wait = min(wait, CONSUME_WAIT_S, self._timer.until_commit())
         messages = consumer.consume(CONSUME_BATCH, wait)
         self._raise_callback_failure()
-        records = self._usable(messages)
         if self._target.paused or self._paused_for_redelivery:
             # Records fetched before the pause took effect are read again after it.
-            self._seek_back(records)
+            self._seek_back(self._usable(messages))
             if self._paused_for_redelivery and time.monotonic() >= self._redeliver_at:
                 self._deliver()
             return
-        if records:
-            self._convert(records)
+        if messages:
+            self._convert(messages)
         self._deliver()
 
     def _usable(self, messages: list[Message]) -> list[RawRecord]:
@@ -287,10 +296,8 @@ class SinkTaskRunner:
             error = message.error()
             if error is None:
                 records.append(_raw(message))
-            elif error.fatal():
-                raise ConnectError(f"The consumer failed: {error}") from KafkaException(error)
-            elif error.code() != KafkaError._PARTITION_EOF:
-                logger.warning("The consumer reported an error: %s.", error)
+            else:
+                _consumer_error(error)
         return records
 
     def _seek_back(self, records: list[RawRecord]) -> None:
@@ -301,33 +308,37 @@ class SinkTaskRunner:
         self.rewinds.update({tp: offset for tp, offset in first.items() if tp not in self.rewinds})
         self._apply_rewinds()
 
-    def _convert(self, records: list[RawRecord]) -> None:
-        self._read += len(records)
-        new_topics = sorted({r.topic for r in records} - self._topics)
+    def _convert(self, messages: list[Message]) -> None:
+        batch = self._pipeline.sink_messages(messages)
+        for position in batch.consumer_errors:
+            consumer_error = messages[position].error()
+            assert consumer_error is not None  # the native side left it out for carrying one
+            _consumer_error(consumer_error)
+        self._read += len(messages) - len(batch.consumer_errors)
+        new_topics = sorted({topic for topic, _, _ in batch.offsets} - self._topics)
         if new_topics:
             self._topics.update(new_topics)
             self._channel.emit(TopicsUsed(new_topics))
-        outcomes = self._pipeline.sink_records(records)
-        skipped_before = self._skipped
-        for raw, outcome in zip(records, outcomes, strict=True):
-            assert raw.partition is not None and raw.offset is not None
-            # Connect compat: every consumed record moves the offset, delivered or not.
-            self._batch_offsets[(raw.topic, raw.partition)] = raw.offset + 1
-            if outcome.error is not None:
-                stage, executing = self._classes.of(outcome.error)
-                self._errors.execute_failed(stage, executing, stage_exception(outcome.error), consumed=raw)
+        # Connect compat: every consumed record moves the offset, delivered or not.
+        for topic, partition, offset in batch.offsets:
+            self._batch_offsets[(topic, partition)] = offset
+        if batch.failed:
+            for position, error in batch.failed.items():
+                stage, executing = self._classes.of(error)
+                self._errors.execute_failed(
+                    stage, executing, stage_exception(error), consumed=_raw(messages[position])
+                )
                 self._skipped += 1
-            elif outcome.record is not None:
-                record: SinkRecord = outcome.record
-                self._batch.append(record)
-                self._originals[id(record)] = raw
-        if self._skipped > skipped_before and not (self._config.log_enable or self._dlq is not None):
-            # Never silently: one line per batch, the details behind errors.log.enable.
-            logger.warning(
-                "Skipped %d record(s) that failed in the converters or transforms "
-                "(errors.tolerance=all); set `errors.log.enable=true` or a dead letter queue to keep them.",
-                self._skipped - skipped_before,
-            )
+            if not (self._config.log_enable or self._dlq is not None):
+                # Never silently: one line per batch, the details behind errors.log.enable.
+                logger.warning(
+                    "Skipped %d record(s) that failed in the converters or transforms "
+                    "(errors.tolerance=all); set `errors.log.enable=true` or a dead letter queue to "
+                    "keep them.",
+                    len(batch.failed),
+                )
+        self._batch.extend([record for record in batch.records if record is not None])
+        self._sources.append((messages, batch.records))
 
     def _deliver(self) -> None:
         batch = self._batch
@@ -347,25 +358,30 @@ class SinkTaskRunner:
         self._current.update(self._batch_offsets)
         self._batch = []
         self._batch_offsets = {}
-        self._originals = {}
+        self._sources = []
         if self._paused_for_redelivery:
             self._paused_for_redelivery = False
             self._update_pauses()
 
     def report_errant(self, record: SinkRecord, error: Exception) -> None:
-        raw = self._originals.get(id(record))
-        if raw is None:
-            # A record the task built itself: find what it came from by its coordinates.
-            raw = next(
-                (
-                    r
-                    for r in self._originals.values()
-                    if (r.topic, r.partition, r.offset)
-                    == (record.topic, record.kafka_partition, record.kafka_offset)
-                ),
-                None,
-            )
-        self._errors.execute_failed(Stage.TASK_PUT, self._task_class, error, consumed=raw)
+        self._errors.execute_failed(Stage.TASK_PUT, self._task_class, error, consumed=self._source_of(record))
+
+    def _source_of(self, record: SinkRecord) -> RawRecord | None:
+        """The consumed record `record` came from: by identity, else (a record the task built
+        itself) by its coordinates."""
+        for messages, records in self._sources:
+            for message, out in zip(messages, records, strict=True):
+                if out is record:
+                    return _raw(message)
+        coordinates = (record.topic, record.kafka_partition, record.kafka_offset)
+        for messages, _ in self._sources:
+            for message in messages:
+                if (
+                    message.error() is None
+                    and (message.topic(), message.partition(), message.offset()) == coordinates
+                ):
+                    return _raw(message)
+        return None
 
     # --- partitions ------------------------------------------------------------------------
 

@@ -1,13 +1,17 @@
 """The source task loop: `poll()` → native pipeline → producer → acked offsets to the supervisor.
 
 Connect compat: `AbstractWorkerSourceTask`/`WorkerSourceTask` (at-least-once). Each batch from
-`poll()` goes through the converters and the transform chain in one native call, then to Kafka:
-`produce_batch` per topic when no record has headers or a timestamp (it takes neither), `produce`
-record by record otherwise. When
-the broker acknowledges a record, `commit_record(record, metadata)` is called and the record
-counts as done; a source partition's offset is reported (`SourceOffsets`) only up to the last
-record whose predecessors of the same partition are all done (`SubmittedRecords`), every
-`offset.flush.interval.ms` and on `Commit`/`Stop`, and `task.commit()` follows.
+`poll()` goes through the transform chain and the converters in one native call, then to Kafka
+with one positional `produce()` per record (as fast as `produce_batch`, which takes neither
+timestamps nor headers). A source partition's offset is reported (`SourceOffsets`) only up to the
+last record whose predecessors of the same partition are all acknowledged (`SubmittedRecords`),
+every `offset.flush.interval.ms` and on `Commit`/`Stop`, and `task.commit()` follows.
+
+Two ways to track acknowledgements: when the task overrides `commit_record` or
+`errors.tolerance=all` (a failed send is then reported with its record), each record has its own
+delivery callback and `commit_record(record, metadata)` is called as Kafka acknowledges it;
+otherwise a `poll()` batch shares one callback and its offsets become committable once all its
+records are acknowledged (no per-record Python object; never commits more than the first way).
 
 Records the chain drops, and failed records skipped under `errors.tolerance=all`, count as done
 at once (their offsets are committed, `commit_record(record, None)`); skipped records are
@@ -17,17 +21,17 @@ reported to the error log and counted in the metrics, never lost silently.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException, Message, Producer
+from confluent_kafka import KafkaException, Message, Producer
 
 from engine.api.records import SourceRecord
 from engine.api.task import OffsetReader, SourceTask, SourceTaskContext
 from engine.errors import ConnectError
-from engine.pipeline import RawRecord
+from engine.pipeline import Produced, StageError
 from engine.runtime.clients import producer_config
 from engine.runtime.errors import (
     ErrorCounters,
@@ -81,6 +85,10 @@ class RecordMetadata:
     timestamp: int | None
 
 
+def _not_started(*_args: Any) -> None:
+    raise ConnectError("The producer of the task is not started.")
+
+
 class _SourceContext(SourceTaskContext):
     def __init__(self, reader: OffsetReader, config: Mapping[str, str]) -> None:
         self._reader = reader
@@ -122,6 +130,12 @@ class SourceTaskRunner:
         self._timer = LoopTimer(flush_interval_s(start.worker))
         self._target = TargetState(start.target_state, channel)
         self._producer: Producer | None = None
+        self._producer_produce: Callable[..., None] = _not_started
+        # Connect compat: `commitRecord` per record and errors.tolerance=all send failures need
+        # each record's identity; otherwise a batch is tracked as one unit (much cheaper).
+        self._per_record = (
+            self._errors.tolerance_all or type(self._task).commit_record is not SourceTask.commit_record
+        )
         self._failure: BaseException | None = None
         self._topics: set[str] = set()
         self._new_topics: list[str] = []
@@ -147,6 +161,7 @@ class SourceTaskRunner:
         )
         try:
             self._producer = Producer(settings)
+            self._producer_produce = self._producer.produce
         except KafkaException as e:
             raise ConnectError(
                 f"Failed to create the producer of task {start.connector}-{start.task}: {e}"
@@ -220,96 +235,118 @@ class SourceTaskRunner:
 
     def _send(self, records: Sequence[SourceRecord]) -> None:
         self._polled += len(records)
-        producer = self._producer
-        assert producer is not None
         while self._submitted.in_flight > MAX_IN_FLIGHT and not self._watcher.stopping.is_set():
             self._serve(0.1)
-        outcomes = self._pipeline.source_batch(records)
-        to_send: list[tuple[SourceRecord, RawRecord, SubmittedRecord]] = []
-        skipped_before = self._skipped
-        for record, outcome in zip(records, outcomes, strict=True):
-            if outcome.error is not None:
-                stage, executing = self._classes.of(outcome.error)
-                # Raises under errors.tolerance=none; under all, reported and skipped.
-                self._errors.execute_failed(
-                    stage, executing, stage_exception(outcome.error), source_record=record
-                )
-                self._skipped += 1
-                self._dropped(record)
-            elif outcome.record is None:
-                self._dropped(record)
-            else:
-                raw: RawRecord = outcome.record
-                to_send.append(
-                    (record, raw, self._submitted.submit(record.source_partition, record.source_offset))
-                )
-        if self._skipped > skipped_before and not self._errors.config.log_enable:
+        outputs = self._pipeline.source_outputs(records)
+        if outputs.failed:
+            self._skip_failed(records, outputs.failed)
+        if self._per_record:
+            self._send_each(records, outputs.records)
+        else:
+            self._send_batch(records, outputs.records)
+        self._serve(0)
+
+    def _skip_failed(self, records: Sequence[SourceRecord], failed: Mapping[int, StageError]) -> None:
+        for position, error in failed.items():
+            stage, executing = self._classes.of(error)
+            # Raises under errors.tolerance=none; under all, reported and skipped.
+            self._errors.execute_failed(
+                stage, executing, stage_exception(error), source_record=records[position]
+            )
+            self._skipped += 1
+        if not self._errors.config.log_enable:
             # Never silently: one line per batch, the details behind errors.log.enable.
             logger.warning(
                 "Skipped %d record(s) that failed in the converters or transforms "
                 "(errors.tolerance=all); set `errors.log.enable=true` to log each failure.",
-                self._skipped - skipped_before,
+                len(failed),
             )
-        # confluent-kafka's produce_batch takes neither headers nor timestamps.
-        if any(raw.headers or raw.timestamp is not None for _, raw, _ in to_send):
-            for record, raw, submitted in to_send:
-                self._produce_one(record, raw, submitted)
-        else:
-            self._produce_batches(to_send)
-        self._serve(0)
 
-    def _dropped(self, record: SourceRecord) -> None:
-        submitted = self._submitted.submit(record.source_partition, record.source_offset)
-        self._submitted.acked(submitted)
-        self._commit_record(record, None)
+    def _send_batch(self, records: Sequence[SourceRecord], outputs: list[Produced | None]) -> None:
+        """The batch as one unit: one delivery callback for all its records, its offsets
+        committable once all of them are acknowledged."""
+        to_send = [out for out in outputs if out is not None]
+        batch = self._submitted.submit_batch(
+            [(record.source_partition, record.source_offset) for record in records], len(to_send)
+        )
+        if not to_send:
+            return
+        topics = {out[0] for out in to_send}
+        acked_in = self._submitted.acked_in
 
-    def _produce_one(self, record: SourceRecord, raw: RawRecord, submitted: SubmittedRecord) -> None:
-        producer = self._producer
-        assert producer is not None
-        kwargs: dict[str, Any] = {"key": raw.key, "value": raw.value, "headers": raw.headers or None}
-        if raw.partition is not None:
-            kwargs["partition"] = raw.partition
-        if raw.timestamp is not None:
-            kwargs["timestamp"] = raw.timestamp
+        # A closure, not a partial of a method: this runs once per record.
+        def on_delivery(error: Any, _message: Message | None) -> None:
+            if error is not None:
+                self._batch_failed(error)
+                return
+            acked_in(batch)
+            if batch.acked:
+                self._batch_done(len(to_send), topics)
+
+        produce = self._producer_produce
+        for out in to_send:
+            topic, partition, timestamp, key, value, headers = out
+            try:
+                produce(
+                    topic,
+                    value,
+                    key,
+                    -1 if partition is None else partition,
+                    on_delivery,
+                    None,
+                    timestamp or 0,
+                    list(headers) if headers else None,
+                )
+            except (BufferError, KafkaException):
+                self._produce(out, on_delivery)
+
+    def _send_each(self, records: Sequence[SourceRecord], outputs: list[Produced | None]) -> None:
+        """Record by record, for tasks that want `commit_record` and for errors.tolerance=all
+        (a failed send is reported with its record)."""
+        for record, out in zip(records, outputs, strict=True):
+            submitted = self._submitted.submit(record.source_partition, record.source_offset)
+            if out is None:
+                # Dropped by the chain, or failed and skipped: done at once.
+                self._submitted.acked(submitted)
+                self._commit_record(record, None)
+            else:
+                self._produce(out, partial(self._delivered, record, submitted))
+
+    def _produce(self, out: Produced, on_delivery: Callable[[Any, Message | None], None]) -> None:
+        topic, partition, timestamp, key, value, headers = out
         while True:
             try:
-                producer.produce(raw.topic, on_delivery=partial(self._delivered, record, submitted), **kwargs)
+                self._producer_produce(
+                    topic,
+                    value,
+                    key,
+                    -1 if partition is None else partition,
+                    on_delivery,
+                    None,
+                    timestamp or 0,
+                    list(headers) if headers else None,
+                )
                 return
             except BufferError:
                 self._serve(0.1)
             except KafkaException as e:
-                self._delivered(record, submitted, e.args[0] if e.args else None, None)
+                on_delivery(e.args[0] if e.args else None, None)
                 return
 
-    def _produce_batches(self, to_send: list[tuple[SourceRecord, RawRecord, SubmittedRecord]]) -> None:
-        producer = self._producer
-        assert producer is not None
-        by_topic: dict[str, list[tuple[SourceRecord, RawRecord, SubmittedRecord]]] = {}
-        for item in to_send:
-            by_topic.setdefault(item[1].topic, []).append(item)
-        for topic, items in by_topic.items():
-            messages = []
-            for record, raw, submitted in items:
-                message: dict[str, Any] = {"callback": partial(self._delivered, record, submitted)}
-                if raw.key is not None:
-                    message["key"] = raw.key
-                if raw.value is not None:
-                    message["value"] = raw.value
-                if raw.partition is not None:
-                    message["partition"] = raw.partition
-                messages.append(message)
-            queued = producer.produce_batch(topic, messages)
-            if queued == len(messages):
-                continue
-            for (record, raw, submitted), message in zip(items, messages, strict=True):
-                error = message.get("_error")
-                if error is None:
-                    continue
-                if isinstance(error, KafkaError) and error.code() == KafkaError._QUEUE_FULL:
-                    self._serve(0.1)
-                    self._produce_one(record, raw, submitted)
-                else:
-                    self._delivered(record, submitted, error, None)
+    def _batch_failed(self, error: Any) -> None:
+        if self._closing:
+            return  # purged at close: neither acknowledged nor failed
+        # Batch mode runs under errors.tolerance=none only: any send failure fails the task.
+        if self._failure is None:
+            failure = ConnectError("Unrecoverable exception from producer send callback")
+            failure.__cause__ = KafkaException(error)
+            self._failure = failure
+
+    def _batch_done(self, written: int, topics: set[str]) -> None:
+        self._written += written
+        for topic in topics - self._topics:
+            self._topics.add(topic)
+            self._new_topics.append(topic)
 
     def _serve(self, timeout: float) -> None:
         """Runs delivery callbacks; raises the first unrecoverable send failure."""

@@ -535,3 +535,90 @@ def test_header_converter_config_errors() -> None:
     explicit = pipeline(header=PluginConfig("org.apache.kafka.connect.storage.SimpleHeaderConverter"))
     (outcome,) = explicit.source_batch([source("v", headers=(Header("h", 1.5),))])
     assert outcome.record is not None and outcome.record.headers == [("h", b"1.5")]
+
+
+# ---- sink_messages ----
+
+
+class FakeMessage:
+    """What the native side reads of a confluent-kafka `Message`."""
+
+    def __init__(
+        self,
+        value: bytes | None,
+        *,
+        topic: str = "t",
+        partition: int = 0,
+        offset: int = 0,
+        timestamp: tuple[int, int] = (1, 1_700_000_000_000),
+        key: bytes | None = None,
+        headers: list[tuple[str, bytes | None]] | None = None,
+        error: Any = None,
+    ) -> None:
+        self._fields = (value, topic, partition, offset, timestamp, key, headers, error)
+
+    def value(self) -> bytes | None:
+        return self._fields[0]
+
+    def topic(self) -> str:
+        return self._fields[1]
+
+    def partition(self) -> int:
+        return self._fields[2]
+
+    def offset(self) -> int:
+        return self._fields[3]
+
+    def timestamp(self) -> tuple[int, int]:
+        return self._fields[4]
+
+    def key(self) -> bytes | None:
+        return self._fields[5]
+
+    def headers(self) -> list[tuple[str, bytes | None]] | None:
+        return self._fields[6]
+
+    def error(self) -> Any:
+        return self._fields[7]
+
+
+def test_sink_messages_read_messages_natively_and_track_the_next_offset_per_partition() -> None:
+    p = pipeline(value=PluginConfig(JSON, {"schemas.enable": "false"}))
+    batch = p.sink_messages(
+        [
+            FakeMessage(b"1", offset=4, key=b"k", headers=[("h", b"42")]),
+            FakeMessage(b"2", topic="u", partition=1, offset=9, timestamp=(0, -1)),
+            FakeMessage(b"3", offset=5),
+        ]
+    )
+    first, second, third = batch.records
+    assert first is not None and second is not None and third is not None
+    assert (first.topic, first.kafka_partition, first.kafka_offset, first.key, first.value) == (
+        "t",
+        0,
+        4,
+        "k",
+        1,
+    )
+    assert [(h.key, h.value) for h in first.headers] == [("h", 42)]
+    assert (second.topic, second.kafka_partition, second.timestamp) == ("u", 1, None)
+    assert (first.timestamp, third.value) == (1_700_000_000_000, 3)
+    assert batch.offsets == [("t", 0, 6), ("u", 1, 10)]
+    assert (batch.failed, batch.consumer_errors) == ({}, [])
+
+
+def test_sink_messages_leave_consumer_errors_out_and_keep_positions() -> None:
+    p = pipeline(value=PluginConfig(JSON, {"schemas.enable": "false"}))
+    batch = p.sink_messages(
+        [
+            FakeMessage(None, offset=0, error="broken"),
+            FakeMessage(b"{bad", offset=1),
+            FakeMessage(b"7", offset=2),
+        ]
+    )
+    assert batch.consumer_errors == [0]
+    assert batch.records[0] is None and batch.records[1] is None
+    assert batch.records[2] is not None and batch.records[2].value == 7
+    assert list(batch.failed) == [1]
+    assert batch.failed[1].stage == "VALUE_CONVERTER"
+    assert batch.offsets == [("t", 0, 3)]

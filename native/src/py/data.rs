@@ -56,6 +56,8 @@ struct Api {
     header: Py<PyType>,
     sink_record: Py<PyType>,
     decimal: Py<PyType>,
+    /// `object.__new__`, to create instances without running a Python `__init__`.
+    object_new: Py<PyAny>,
 }
 
 static API: PyOnceLock<Api> = PyOnceLock::new();
@@ -80,8 +82,32 @@ fn api(py: Python<'_>) -> PyResult<&Api> {
             header: class(&records, "Header")?,
             sink_record: class(&records, "SinkRecord")?,
             decimal: class(&py.import("decimal")?, "Decimal")?,
+            object_new: py.import("builtins")?.getattr("object")?.getattr("__new__")?.unbind(),
         })
     })
+}
+
+/// An instance of `cls`, a `__slots__` class, made without running its `__init__` (a Python frame
+/// per record, ~1 µs for the frozen dataclass `SinkRecord`), with `attrs` set through
+/// `object.__setattr__`, which a frozen dataclass's own guard does not intercept. Only for classes
+/// whose `__init__` does nothing but store these attributes.
+fn new_slotted<'py>(
+    py: Python<'py>,
+    api: &Api,
+    cls: &Bound<'py, PyType>,
+    attrs: &[(&Bound<'py, PyString>, Bound<'py, PyAny>)],
+) -> PyResult<Bound<'py, PyAny>> {
+    let obj = api.object_new.bind(py).call1((cls,))?;
+    for (name, value) in attrs {
+        // SAFETY: `obj`, `name` and `value` are live references owned for the whole call;
+        // PyObject_GenericSetAttr only borrows them, and returns -1 with an exception set on error.
+        let status =
+            unsafe { pyo3::ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) };
+        if status != 0 {
+            return Err(PyErr::fetch(py));
+        }
+    }
+    Ok(obj)
 }
 
 fn type_index(kind: Type) -> usize {
@@ -459,13 +485,21 @@ impl DataConverter {
             Value::Struct(s) => {
                 let api = api(py)?;
                 let schema = self.schema_to_py(py, &s.schema)?;
-                let obj = api.struct_type.bind(py).call1((schema,))?;
                 let values = PyList::empty(py);
                 for v in &s.values {
                     values.append(self.value_to_py(py, v)?)?;
                 }
-                obj.setattr(intern!(py, "_values"), values)?;
-                Ok(obj)
+                // engine.api.Struct's __init__ checks the schema is a struct's (it is) and
+                // stores it with a list of Nones: set both slots directly instead.
+                new_slotted(
+                    py,
+                    api,
+                    api.struct_type.bind(py),
+                    &[
+                        (intern!(py, "schema"), schema.into_any()),
+                        (intern!(py, "_values"), values.into_any()),
+                    ],
+                )
             }
             Value::Decimal(d) => api(py)?.decimal.bind(py).call1((d.to_java_string(),)),
             Value::Date(days) => {
@@ -521,20 +555,39 @@ impl DataConverter {
             headers.push(self.header_to_py(py, header).map_err(part(Stage::HeaderConverter))?);
         }
         let headers = PyTuple::new(py, headers).map_err(part(Stage::HeaderConverter))?;
-        let timestamp_type = if record.timestamp.is_some() { "CreateTime" } else { "NoTimestampType" };
-        let args = (
-            record.topic.as_str(),
-            record.partition.unwrap_or(default_partition),
-            key_schema,
-            key,
-            value_schema,
-            value,
-            record.offset.unwrap_or(default_offset),
-            record.timestamp,
-            timestamp_type,
-            headers,
-        );
-        api(py).and_then(|api| api.sink_record.bind(py).call1(args)).map_err(part(Stage::Transformation))
+        let timestamp_type = if record.timestamp.is_some() {
+            intern!(py, "CreateTime")
+        } else {
+            intern!(py, "NoTimestampType")
+        };
+        let build = || -> PyResult<Bound<'py, PyAny>> {
+            let api = api(py)?;
+            // engine.api.records.SinkRecord is a frozen, slotted dataclass without __post_init__.
+            new_slotted(
+                py,
+                api,
+                api.sink_record.bind(py),
+                &[
+                    (intern!(py, "topic"), record.topic.as_str().into_bound_py_any(py)?),
+                    (
+                        intern!(py, "kafka_partition"),
+                        record.partition.unwrap_or(default_partition).into_bound_py_any(py)?,
+                    ),
+                    (intern!(py, "key_schema"), key_schema.into_bound_py_any(py)?),
+                    (intern!(py, "key"), key),
+                    (intern!(py, "value_schema"), value_schema.into_bound_py_any(py)?),
+                    (intern!(py, "value"), value),
+                    (
+                        intern!(py, "kafka_offset"),
+                        record.offset.unwrap_or(default_offset).into_bound_py_any(py)?,
+                    ),
+                    (intern!(py, "timestamp"), record.timestamp.into_bound_py_any(py)?),
+                    (intern!(py, "timestamp_type"), timestamp_type.clone().into_any()),
+                    (intern!(py, "headers"), headers.into_any()),
+                ],
+            )
+        };
+        build().map_err(part(Stage::Transformation))
     }
 }
 

@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
@@ -154,59 +155,97 @@ impl PyPipeline {
                 headers: start..header_items.len(),
             });
         }
-        let mut headers = Vec::with_capacity(header_items.len());
-        for (key, value) in &header_items {
-            headers.push((key.to_str()?, optional_bytes(value)?));
-        }
-        let mut views = Vec::with_capacity(inputs.len());
-        for input in &inputs {
-            views.push(RecordIn {
-                topic: input.topic.to_str()?,
-                partition: input.partition,
-                offset: input.offset,
-                timestamp: input.timestamp,
-                key: optional_bytes(&input.key)?,
-                value: optional_bytes(&input.value)?,
-                headers: &headers[input.headers.clone()],
+        self.run_sink(py, &inputs, &header_items)
+    }
+
+    /// Runs a batch of consumed confluent-kafka `Message`s as a sink task would, reading their
+    /// fields natively (no per-record Python object on the way in). Returns `(records, errors,
+    /// offsets, consumer_errors)`: one engine.api `SinkRecord` or None per message, `(position,
+    /// stage, alias, message)` per failed record, `(topic, partition, next offset)` per partition
+    /// in first-seen order (every converted record moves it, delivered or not), and the
+    /// positions of messages that carry a consumer error instead of a record (left out).
+    #[allow(clippy::type_complexity)]
+    fn sink_messages<'py>(
+        &self,
+        py: Python<'py>,
+        messages: &Bound<'py, PyList>,
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>, Vec<(Bound<'py, PyString>, i32, i64)>, Vec<usize>)>
+    {
+        let mut inputs = Vec::with_capacity(messages.len());
+        let mut header_items = Vec::new();
+        let mut consumer_errors = Vec::new();
+        let mut offsets: Vec<(Bound<'py, PyString>, i32, i64)> = Vec::new();
+        for (position, message) in messages.iter().enumerate() {
+            if !message.call_method0(intern!(py, "error"))?.is_none() {
+                consumer_errors.push(position);
+                continue;
+            }
+            let topic = message.call_method0(intern!(py, "topic"))?.cast_into::<PyString>()?;
+            let partition: i32 = message.call_method0(intern!(py, "partition"))?.extract()?;
+            let offset: i64 = message.call_method0(intern!(py, "offset"))?.extract()?;
+            // (type, timestamp): type 0 is TIMESTAMP_NOT_AVAILABLE.
+            let (kind, timestamp): (i32, i64) = message.call_method0(intern!(py, "timestamp"))?.extract()?;
+            let start = header_items.len();
+            let headers = message.call_method0(intern!(py, "headers"))?;
+            if !headers.is_none() {
+                for header in headers.try_iter()? {
+                    let pair = header?.cast_into::<PyTuple>()?;
+                    header_items.push((pair.get_item(0)?.cast_into::<PyString>()?, pair.get_item(1)?));
+                }
+            }
+            // Batches hold a handful of partitions, usually the previous record's.
+            let name = topic.to_str()?;
+            let mut seen = false;
+            for entry in offsets.iter_mut().rev() {
+                if entry.1 == partition && entry.0.to_str()? == name {
+                    entry.2 = offset + 1;
+                    seen = true;
+                    break;
+                }
+            }
+            if !seen {
+                offsets.push((topic.clone(), partition, offset + 1));
+            }
+            inputs.push(SinkInput {
+                topic,
+                partition: Some(partition),
+                offset: Some(offset),
+                timestamp: (kind != 0).then_some(timestamp),
+                key: message.call_method0(intern!(py, "key"))?,
+                value: message.call_method0(intern!(py, "value"))?,
+                headers: start..header_items.len(),
             });
         }
-        let mut guard = lock(&self.inner)?;
-        let pipeline: &mut Pipeline = &mut guard;
-        let views = &views;
-        let results =
-            py.detach(move || views.iter().map(|input| pipeline.to_connect(input)).collect::<Vec<_>>());
-        drop(guard);
-
-        let mut data = lock(&self.data)?;
-        let out = PyList::empty(py);
-        let errors = PyList::empty(py);
-        for (position, (result, input)) in results.into_iter().zip(&inputs).enumerate() {
-            let failure = match result {
-                Ok(Some(record)) => {
-                    let partition = input.partition.unwrap_or(0);
-                    match data.sink_record(py, &record, partition, input.offset.unwrap_or(-1)) {
-                        Ok(obj) => {
-                            out.append(obj)?;
-                            continue;
-                        }
-                        Err((stage, err)) => record_failure(py, stage, &err)?,
-                    }
-                }
-                Ok(None) => {
-                    out.append(py.None())?;
-                    continue;
-                }
-                Err(err) => err,
-            };
-            out.append(py.None())?;
-            errors.append((
-                position,
-                failure.stage.connect_name(),
-                failure.alias.as_deref(),
-                failure.message.as_str(),
+        let (records, errors) = self.run_sink(py, &inputs, &header_items)?;
+        if consumer_errors.is_empty() {
+            return Ok((records, errors, offsets, consumer_errors));
+        }
+        // Put the left-out messages back in place as None so positions match the input.
+        let aligned = PyList::empty(py);
+        let mut converted = records.iter();
+        let mut failed_at = Vec::with_capacity(inputs.len());
+        let mut skipped = consumer_errors.iter().peekable();
+        for position in 0..messages.len() {
+            if skipped.peek() == Some(&&position) {
+                skipped.next();
+                aligned.append(py.None())?;
+            } else {
+                failed_at.push(position);
+                aligned.append(converted.next().unwrap_or_else(|| py.None().into_bound(py)))?;
+            }
+        }
+        let renumbered = PyList::empty(py);
+        for error in errors.iter() {
+            let error = error.cast_into::<PyTuple>()?;
+            let index: usize = error.get_item(0)?.extract()?;
+            renumbered.append((
+                failed_at[index],
+                error.get_item(1)?,
+                error.get_item(2)?,
+                error.get_item(3)?,
             ))?;
         }
-        Ok((out, errors))
+        Ok((aligned, renumbered, offsets, consumer_errors))
     }
 
     /// Deprecation warnings from building the chain.
@@ -336,6 +375,69 @@ impl PyRecordBatch {
 }
 
 impl PyPipeline {
+    /// Converters and chain over unpacked inputs (interpreter released), then one `SinkRecord`
+    /// (or None) per input and `(position, stage, alias, message)` per failure.
+    fn run_sink<'py>(
+        &self,
+        py: Python<'py>,
+        inputs: &[SinkInput<'py>],
+        header_items: &[(Bound<'py, PyString>, Bound<'py, PyAny>)],
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        let mut headers = Vec::with_capacity(header_items.len());
+        for (key, value) in header_items {
+            headers.push((key.to_str()?, optional_bytes(value)?));
+        }
+        let mut views = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            views.push(RecordIn {
+                topic: input.topic.to_str()?,
+                partition: input.partition,
+                offset: input.offset,
+                timestamp: input.timestamp,
+                key: optional_bytes(&input.key)?,
+                value: optional_bytes(&input.value)?,
+                headers: &headers[input.headers.clone()],
+            });
+        }
+        let mut guard = lock(&self.inner)?;
+        let pipeline: &mut Pipeline = &mut guard;
+        let views = &views;
+        let results =
+            py.detach(move || views.iter().map(|input| pipeline.to_connect(input)).collect::<Vec<_>>());
+        drop(guard);
+
+        let mut data = lock(&self.data)?;
+        let out = PyList::empty(py);
+        let errors = PyList::empty(py);
+        for (position, (result, input)) in results.into_iter().zip(inputs).enumerate() {
+            let failure = match result {
+                Ok(Some(record)) => {
+                    let partition = input.partition.unwrap_or(0);
+                    match data.sink_record(py, &record, partition, input.offset.unwrap_or(-1)) {
+                        Ok(obj) => {
+                            out.append(obj)?;
+                            continue;
+                        }
+                        Err((stage, err)) => record_failure(py, stage, &err)?,
+                    }
+                }
+                Ok(None) => {
+                    out.append(py.None())?;
+                    continue;
+                }
+                Err(err) => err,
+            };
+            out.append(py.None())?;
+            errors.append((
+                position,
+                failure.stage.connect_name(),
+                failure.alias.as_deref(),
+                failure.message.as_str(),
+            ))?;
+        }
+        Ok((out, errors))
+    }
+
     fn lock(&self) -> PyResult<MutexGuard<'_, Pipeline>> {
         lock(&self.inner)
     }

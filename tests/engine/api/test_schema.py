@@ -7,6 +7,8 @@ import re
 import pytest
 
 from engine.api import (
+    BOOLEAN_SCHEMA,
+    FLOAT64_SCHEMA,
     INT32_SCHEMA,
     OPTIONAL_STRING_SCHEMA,
     STRING_SCHEMA,
@@ -84,3 +86,17 @@ def test_default_is_validated_and_used_by_get() -> None:
     assert Struct(schema).get("s") == "n/a"
     with pytest.raises(DataError):
         SchemaBuilder(Type.INT8).default_value(1000).build()
+
+
+def test_struct_repr_prints_values_as_java_string_value_of() -> None:
+    schema = (
+        SchemaBuilder.struct()
+        .field("active", BOOLEAN_SCHEMA)
+        .field("ratio", FLOAT64_SCHEMA)
+        .field("tags", SchemaBuilder.array(STRING_SCHEMA).build())
+        .field("note", OPTIONAL_STRING_SCHEMA)
+        .build()
+    )
+    s = Struct(schema).put("active", False).put("ratio", 1e10).put("tags", ["a", "b"])
+    # Java: Struct{active=false,ratio=1.0E10,tags=[a, b]} (null `note` omitted).
+    assert repr(s) == "Struct{active=false,ratio=1.0E10,tags=[a, b]}"

@@ -55,8 +55,8 @@ class FakeChannel:
 
 class ListSourceTask(SourceTask):
     """Emits `count` records `value-<i>` (partition {"p": "x"}, offset {"i": i}) in batches of
-    `batch` (values padded with `pad` x's), then nothing; records committed are kept in
-    `COMMITTED` for the test to read."""
+    `batch` (values padded with `pad` x's, timestamps `timestamp` + i when set), then nothing;
+    records committed are kept in `COMMITTED` for the test to read."""
 
     COMMITTED: ClassVar[list[tuple[SourceRecord, Any]]] = []
     COMMITS: ClassVar[list[int]] = []
@@ -67,6 +67,7 @@ class ListSourceTask(SourceTask):
         self._batch = int(props.get("batch", "5"))
         self._headers = props.get("headers") == "true"
         self._pad = "x" * int(props.get("pad", "0"))
+        self._timestamp = int(props["timestamp"]) if "timestamp" in props else None
         self._next = 0
         self._stop = threading.Event()
         ListSourceTask.COMMITTED = []
@@ -82,7 +83,13 @@ class ListSourceTask(SourceTask):
             headers = (Header("h", f"v{i}"),) if self._headers else ()
             records.append(
                 SourceRecord(
-                    {"p": "x"}, {"i": i}, self._topic, f"value-{i}{self._pad}", headers=headers, key=f"k{i}"
+                    {"p": "x"},
+                    {"i": i},
+                    self._topic,
+                    f"value-{i}{self._pad}",
+                    headers=headers,
+                    key=f"k{i}",
+                    timestamp=self._timestamp + i if self._timestamp is not None else None,
                 )
             )
         self._next = end
@@ -96,6 +103,13 @@ class ListSourceTask(SourceTask):
 
     def stop(self) -> None:
         self._stop.set()
+
+
+class PlainListSourceTask(ListSourceTask):
+    """ListSourceTask without `commit_record`: the loop tracks its batches as units, so
+    `COMMITTED` stays empty and only offsets and `commit()` show progress."""
+
+    commit_record = SourceTask.commit_record
 
 
 class CollectingSinkTask(SinkTask):

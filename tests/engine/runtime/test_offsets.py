@@ -41,3 +41,32 @@ def test_records_without_partition_count_in_flight_only() -> None:
     submitted.acked(record)
     assert submitted.in_flight == 0
     assert submitted.committable() == []
+
+
+def test_a_batch_is_committable_once_all_its_records_are_acked() -> None:
+    submitted = SubmittedRecords()
+    a, b = {"p": "a"}, {"p": "b"}
+    first = submitted.submit_batch([(a, {"o": 1}), (b, {"o": 1}), (a, {"o": 2})], pending=3)
+    second = submitted.submit_batch([({"p": "a"}, {"o": 3}), (None, None)], pending=1)
+    assert submitted.in_flight == 4
+    submitted.acked_in(second)
+    assert second.acked
+    assert submitted.committable() == []  # the first batch still holds "a" back
+    submitted.acked_in(first)
+    submitted.acked_in(first)
+    assert not first.acked
+    assert submitted.committable() == []
+    submitted.acked_in(first)
+    assert submitted.committable() == [(a, {"o": 3}), (b, {"o": 1})]
+    assert submitted.in_flight == 0
+    assert submitted.committable() == []
+
+
+def test_a_batch_with_nothing_to_send_is_done_at_once_and_orders_with_records() -> None:
+    submitted = SubmittedRecords()
+    record = submitted.submit({"p": "a"}, {"o": 1})
+    dropped = submitted.submit_batch([({"p": "a"}, {"o": 2})], pending=0)
+    assert dropped.acked
+    assert submitted.committable() == []  # behind the unacked record
+    submitted.acked(record)
+    assert submitted.committable() == [({"p": "a"}, {"o": 2})]

@@ -333,3 +333,49 @@ def test_stop_wakes_a_blocked_poll(
     started = time.monotonic()
     running.stop()
     assert time.monotonic() - started < 1.0
+
+
+def test_batches_are_acknowledged_as_units_when_the_task_skips_commit_record(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str
+) -> None:
+    channel = fakes.FakeChannel()
+    config = {
+        "topic": unique_topic,
+        "count": "23",
+        "batch": "5",
+        "timestamp": "1700000000000",
+        "key.converter": STRING,
+        "value.converter": STRING,
+    }
+    running = Running(start_task("loop_fakes:PlainListSourceTask", kafka_bootstrap, config), channel)
+    running.wait_for(lambda: latest_offsets(channel).get('{"p": "x"}') == {"i": 22})
+    running.stop()
+    assert fakes.ListSourceTask.COMMITTED == []  # batch mode: no commit_record calls
+    assert fakes.ListSourceTask.COMMITS, "task.commit() was never called"
+    # Every offset reported ends a whole batch of 5 (or the last, partial one).
+    reported = [offset["i"] for event in channel.of(SourceOffsets) for _, offset in event.offsets]
+    assert reported and all(i % 5 == 4 or i == 22 for i in reported), reported
+    assert TopicsUsed([unique_topic]) in channel.events
+    assert channel.of(Metrics)[-1].counters["source_record_write_total"] == 23.0
+    messages = consume(kafka_bootstrap, unique_topic, 23)
+    assert [(m.key(), m.value(), m.timestamp()[1]) for m in messages] == [
+        (f"k{i}".encode(), f"value-{i}".encode(), 1700000000000 + i) for i in range(23)
+    ]
+
+
+def test_batch_send_failure_fails_the_task_without_offsets(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str
+) -> None:
+    channel = fakes.FakeChannel()
+    config = {
+        "topic": unique_topic,
+        "count": "2",
+        "key.converter": STRING,
+        "value.converter": STRING,
+        "producer.override.message.max.bytes": "1000",
+        "pad": "2000",
+    }
+    running = Running(start_task("loop_fakes:PlainListSourceTask", kafka_bootstrap, config), channel)
+    with pytest.raises(ConnectError, match=r"^Unrecoverable exception from producer send callback$"):
+        running.join()
+    assert channel.of(SourceOffsets) == []
