@@ -1,5 +1,8 @@
 """The herder: what a worker knows and does about connectors (Connect's `Herder`).
 
 `base.Herder` is the contract the REST layer talks to; `entities` holds the JSON shapes of the
-REST API. Standalone mode implements the herder in `standalone`, distributed mode in issue 5.
+REST API. `lifecycle` runs connector and task instances (start, stop, target states, restarts by
+hand and by policy) over `instances`' records, whatever stores them; `configs` validates configs
+and guards secrets; `offsets` and `sink_offsets` serve the offsets endpoints. Standalone mode is
+`standalone` (memory and the offsets file), distributed mode `distributed`.
 """

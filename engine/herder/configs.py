@@ -11,13 +11,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from engine.config.providers import ConfigProviders, resolved_keys
-from engine.errors import BadRequestError
+from engine.errors import BadRequestError, ConnectError
 from engine.herder.instances import ConnectorPlugins, mask_secrets
 
-__all__ = ["restore_placeholders", "validated_config"]
+__all__ = ["restore_placeholders", "unknown_connector_on_validate", "validated_config"]
 
 NAME_CONFIG = "name"
 CONNECTOR_CLASS_CONFIG = "connector.class"
+# Connect compat: AbstractHerder.getConnector wraps a failed lookup in a BadRequestException; the
+# validate endpoint answers it as a 500 whose message is the exception chain's `toString`.
+_LOOKUP_FAILURE_PREFIX = (
+    "org.apache.kafka.connect.runtime.rest.errors.BadRequestException: "
+    "org.apache.kafka.connect.errors.ConnectException: "
+)
+
+
+def _is_lookup_failure(exc: ConnectError) -> bool:
+    # The plugin registry raises a plain ConnectError when no (or more than one) connector matches.
+    return type(exc) is ConnectError
+
+
+def unknown_connector_on_validate(exc: ConnectError) -> ConnectError | None:
+    """The error `PUT /connector-plugins/{type}/config/validate` answers in Connect's text when `exc`
+    is a failed connector class lookup; None when `exc` stands as it is."""
+    return ConnectError(_LOOKUP_FAILURE_PREFIX + str(exc)) if _is_lookup_failure(exc) else None
 
 
 def validated_config(
@@ -26,9 +43,8 @@ def validated_config(
     """The config to store (as submitted, `name` set) and its secret values.
 
     Raises:
-        BadRequestError: the name differs from the URL's, or the config is invalid (Connect's text,
-            secrets masked).
-        ConnectError: the connector class cannot be found.
+        BadRequestError: the name differs from the URL's, the config is invalid (Connect's text,
+            secrets masked), or the connector class cannot be found.
     """
     if config.get(NAME_CONFIG) is not None and config[NAME_CONFIG] != name:
         raise BadRequestError(
@@ -37,7 +53,13 @@ def validated_config(
         )
     raw: dict[str, str | None] = {**config, NAME_CONFIG: name}
     resolved = providers.resolve(raw)
-    infos = plugins.validate(resolved, raw)
+    try:
+        infos = plugins.validate(resolved, raw)
+    except ConnectError as exc:
+        # Connect compat: creating or updating a connector whose class is unknown answers 400.
+        if _is_lookup_failure(exc):
+            raise BadRequestError(str(exc)) from exc
+        raise
     secrets = {v for k in resolved_keys(raw, resolved) if (v := resolved.get(k))}
     secrets |= {
         v

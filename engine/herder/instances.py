@@ -1,4 +1,4 @@
-"""What the standalone herder keeps per connector and per task, and the interfaces it drives.
+"""What a herder keeps per connector and per task, and the interfaces it drives.
 
 The herder never runs connector code: it asks a `Launcher` (engine.runtime) for one process per
 connector and per task and follows each process through its `InstanceHandle`. The Protocols below
@@ -23,7 +23,7 @@ from engine.herder.entities import (
     PluginInfo,
     TaskState,
 )
-from engine.herder.restart import RestartTracker
+from engine.herder.restart import RestartPolicy, RestartTracker
 
 __all__ = [
     "ConnectorPlugins",
@@ -134,6 +134,10 @@ class TaskRecord:
             self.restart_timer = None
 
 
+def _no_restarts() -> RestartTracker:
+    return RestartTracker(RestartPolicy(enabled=False))
+
+
 @dataclass(eq=False)
 class ConnectorRecord:
     """One connector: the config as submitted, its target state and its instances."""
@@ -153,6 +157,14 @@ class ConnectorRecord:
     topics: set[str] = field(default_factory=set)
     # Values that must never be shown: provider-resolved values and PASSWORD-typed keys' values.
     secrets: set[str] = field(default_factory=set)
+    # Automatic restarts of the connector instance (the herder sets the config's policy).
+    tracker: RestartTracker = field(default_factory=_no_restarts)
+    restart_timer: asyncio.TimerHandle | None = None
+
+    def cancel_restart(self) -> None:
+        if self.restart_timer is not None:
+            self.restart_timer.cancel()
+            self.restart_timer = None
 
     def status(self, worker_id: str) -> ConnectorStateInfo:
         return ConnectorStateInfo(

@@ -105,46 +105,73 @@ async def sink_offsets(admin: AdminClient, group: str) -> list[ConnectorOffset]:
         if tp.offset >= 0:
             offsets.append(
                 ConnectorOffset(
-                    partition={KAFKA_TOPIC_KEY: tp.topic, KAFKA_PARTITION_KEY: tp.partition},
+                    # Connect compat: Java's HashMap order of these two keys puts the partition first.
+                    partition={KAFKA_PARTITION_KEY: tp.partition, KAFKA_TOPIC_KEY: tp.topic},
                     offset={KAFKA_OFFSET_KEY: tp.offset},
                 )
             )
     return offsets
 
 
+def _zombie_text(action: str, connector: str) -> str:
+    return (
+        f"Failed to {action} consumer group offsets for connector {connector} either because its tasks "
+        f"haven't stopped completely yet or the connector was resumed before the request to {action} its "
+        "offsets could be successfully completed. If the connector is in a stopped state, this operation "
+        "can be safely retried. If it doesn't eventually succeed, the Connect cluster may need to be "
+        "restarted to get rid of the zombie sink tasks."
+    )
+
+
 async def alter_sink_offsets(
-    admin: AdminClient, group: str, offsets: Mapping[tuple[str, int], int | None]
+    admin: AdminClient, connector: str, group: str, offsets: Mapping[tuple[str, int], int | None]
 ) -> None:
     """Commits the given offsets for the (empty) group.
 
     A None offset asks for the partition's committed offset to be deleted; confluent-kafka has no
     DeleteConsumerGroupOffsets, so the partition is set to its earliest offset instead, which is where
-    a consumer with Connect's default `auto.offset.reset=earliest` would start without one.
+    a consumer with Connect's default `auto.offset.reset=earliest` would start without one (GET then
+    shows that offset where Connect shows none).
+
+    Raises:
+        ConnectError: in Connect's words (`Worker.alterSinkConnectorOffsets`).
     """
-    resets = [TopicPartition(t, p) for (t, p), o in offsets.items() if o is None]
-    earliest: dict[tuple[str, int], int] = {}
-    if resets:
-        earliest_spec = OffsetSpec.earliest()  # type: ignore[no-untyped-call]  # untyped in confluent-kafka
-        listed = admin.list_offsets(dict.fromkeys(resets, earliest_spec))
-        for tp, future in listed.items():
-            try:
+    try:
+        resets = [TopicPartition(t, p) for (t, p), o in offsets.items() if o is None]
+        earliest: dict[tuple[str, int], int] = {}
+        if resets:
+            earliest_spec = OffsetSpec.earliest()  # type: ignore[no-untyped-call]  # untyped in confluent-kafka
+            listed = admin.list_offsets(dict.fromkeys(resets, earliest_spec))
+            for tp, future in listed.items():
                 earliest[(tp.topic, tp.partition)] = (await _result(future)).offset
-            except KafkaException as exc:
-                raise ConnectError(f"Failed to reset the offset of {tp.topic}-{tp.partition}: {exc}") from exc
-    partitions = [TopicPartition(t, p, earliest[(t, p)] if o is None else o) for (t, p), o in offsets.items()]
-    futures = admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, partitions)])
+        partitions = [
+            TopicPartition(t, p, earliest[(t, p)] if o is None else o) for (t, p), o in offsets.items()
+        ]
+        futures = admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, partitions)])
+    except (KafkaException, ValueError) as exc:
+        # Connect compat: Worker.modifySinkConnectorOffsets wraps what fails before the admin call.
+        raise ConnectError(f"Failed to modify offsets for sink connector {connector}") from exc
     try:
         await _result(futures[group])
     except KafkaException as exc:
-        raise ConnectError(f"Failed to alter consumer group offsets for connector: {exc}") from exc
+        if exc.args[0].code() in (KafkaError.UNKNOWN_MEMBER_ID, KafkaError.GROUP_SUBSCRIBED_TO_TOPIC):
+            raise ConnectError(_zombie_text("alter", connector)) from exc
+        raise ConnectError(f"Failed to alter consumer group offsets for connector {connector}") from exc
 
 
-async def reset_sink_offsets(admin: AdminClient, group: str) -> None:
-    """Deletes the consumer group; a group that does not exist is already reset."""
+async def reset_sink_offsets(admin: AdminClient, connector: str, group: str) -> None:
+    """Deletes the consumer group; a group that does not exist is already reset.
+
+    Raises:
+        ConnectError: in Connect's words (`Worker.resetSinkConnectorOffsets`).
+    """
     futures = admin.delete_consumer_groups([group])
     try:
         await _result(futures[group])
     except KafkaException as exc:
-        if exc.args[0].code() == KafkaError.GROUP_ID_NOT_FOUND:
+        code = exc.args[0].code()
+        if code == KafkaError.GROUP_ID_NOT_FOUND:
             return
-        raise ConnectError(f"Failed to reset consumer group offsets for connector: {exc}") from exc
+        if code == KafkaError.NON_EMPTY_GROUP:
+            raise ConnectError(_zombie_text("reset", connector)) from exc
+        raise ConnectError(f"Failed to reset consumer group offsets for sink connector {connector}") from exc

@@ -1,40 +1,26 @@
 """The standalone herder: one worker's connectors, tasks, statuses and source offsets in memory.
 
-Connect compat: `StandaloneHerder` and the parts of `AbstractHerder`/`Worker` it uses: configs are
-validated (placeholders resolved) before they are stored; a connector instance runs in its own
-process and generates the task configs, each task runs in its own process; a config change restarts
-the connector and its tasks; `request_task_reconfiguration` restarts the tasks only when their
-configs changed; PAUSED keeps the processes, STOPPED removes the tasks and allows offset edits;
-restarts follow KIP-745. Beyond Connect, failed tasks are restarted by policy
-(`engine.herder.restart`).
+Connect compat: `StandaloneHerder`: configs are validated (placeholders resolved) before they are
+stored; the instances run as `engine.herder.lifecycle` says; source offsets live in the offsets file
+(`engine.storage.offsets_file`), flushed every `offset.flush.interval.ms` and at shutdown.
 
 Every method runs on the supervisor's event loop. Changes to the set of processes are serialized by
-one lock (Connect's standalone herder is `synchronized` the same way); reading status never waits.
+the lifecycle's lock (Connect's standalone herder is `synchronized` the same way); reading status
+never waits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import engine
 from engine.config.providers import ConfigProviders
-from engine.errors import (
-    AlreadyExistsError,
-    BadRequestError,
-    ConnectError,
-    ForbiddenError,
-    NotFoundError,
-)
-from engine.herder.configs import (
-    CONNECTOR_CLASS_CONFIG,
-    restore_placeholders,
-    validated_config,
-)
+from engine.errors import AlreadyExistsError, ConnectError, ForbiddenError, NotFoundError
+from engine.herder.configs import CONNECTOR_CLASS_CONFIG, unknown_connector_on_validate, validated_config
 from engine.herder.entities import (
     ConfigInfos,
     ConfigKeyInfo,
@@ -47,42 +33,15 @@ from engine.herder.entities import (
     TaskInfo,
     TaskState,
 )
-from engine.herder.instances import (
-    ConnectorPlugins,
-    ConnectorRecord,
-    InstanceHandle,
-    Launcher,
-    TaskRecord,
-    mask_secrets,
-)
-from engine.herder.restart import RestartPolicy, RestartTracker, restart_trace_line
-from engine.herder.sink_offsets import (
-    alter_sink_offsets,
-    parse_sink_offsets,
-    reset_sink_offsets,
-    sink_offsets,
-)
-from engine.runtime.protocol import (
-    ReconfigurationRequested,
-    SourceOffsets,
-    StatusChanged,
-    TopicsUsed,
-)
+from engine.herder.instances import ConnectorPlugins, ConnectorRecord, Launcher
+from engine.herder.lifecycle import PAUSED, STARTED, STOPPED, Lifecycle, target_of
+from engine.herder.offsets import ConnectorOffsetsEndpoints
+from engine.herder.restart import RestartPolicy
 from engine.storage.offsets_file import FileOffsetStore
 
 __all__ = ["HerderSettings", "StandaloneHerder"]
 
 logger = logging.getLogger("engine.herder")
-
-STARTED, PAUSED, STOPPED = "STARTED", "PAUSED", "STOPPED"
-TASKS_MAX_CONFIG = "tasks.max"
-GROUP_ID_OVERRIDE_CONFIG = "consumer.override.group.id"
-# How long the herder waits for a stopped process's last events after `stop` returned.
-DRAIN_TIMEOUT_S = 5.0
-STOPPED_FOR_OFFSETS = (
-    "Connectors must be in the STOPPED state before their offsets can be modified. This can be done "
-    "for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
-)
 
 
 @dataclass(frozen=True)
@@ -95,18 +54,6 @@ class HerderSettings:
     topic_tracking_enable: bool = True
     topic_tracking_allow_reset: bool = True
     kafka_cluster_id: str | None = None
-
-
-def _trace(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(exc)).rstrip()
-
-
-def _target_of(initial_state: str | None) -> str:
-    # REST's initial_state says RUNNING where the stored target state says STARTED.
-    if initial_state is None:
-        return STARTED
-    state = initial_state.upper()
-    return STARTED if state == "RUNNING" else state
 
 
 class StandaloneHerder:
@@ -134,18 +81,28 @@ class StandaloneHerder:
         restart_policy: Callable[[Mapping[str, str]], RestartPolicy],
     ) -> None:
         self.settings = settings
-        self._launcher = launcher
         self._plugins = plugins
         self._providers = providers
         self._offsets = offsets
-        self._admin = admin
-        self._restart_policy = restart_policy
         self._connectors: dict[str, ConnectorRecord] = {}
-        self._lock = asyncio.Lock()
-        self._background: set[asyncio.Task[None]] = set()
+        self._lifecycle = Lifecycle(
+            launcher=launcher,
+            plugins=plugins,
+            providers=providers,
+            offsets=offsets,
+            restart_policy=restart_policy,
+            current=self._connectors.get,
+            graceful_timeout_ms=settings.task_shutdown_graceful_timeout_ms,
+        )
+        self._lock = self._lifecycle.lock
+        self._offset_endpoints = ConnectorOffsetsEndpoints(
+            offsets,
+            admin,
+            lambda record: self._lifecycle.resolved(record, record.config),
+            self._flush_offsets,
+        )
         self._flusher: asyncio.Task[None] | None = None
         self._ready = False
-        self._stopping = False
 
     # --- lifecycle of the herder ------------------------------------------------------------
 
@@ -156,24 +113,13 @@ class StandaloneHerder:
 
     async def stop(self) -> None:
         """Stops every task and connector within `task.shutdown.graceful.timeout.ms` in total, then
-        writes the offsets file."""
-        self._stopping = True
-        async with self._lock:
-            for record in self._connectors.values():
-                for task_record in record.tasks.values():
-                    task_record.cancel_restart()
-            # One budget for everything: all processes stop at the same time.
-            timeout_s = self._graceful_s()
-            await asyncio.gather(
-                *(self._stop_tasks(r, timeout_s, state="UNASSIGNED") for r in self._connectors.values()),
-                *(self._stop_connector_instance(r, timeout_s) for r in self._connectors.values()),
-            )
-            for record in self._connectors.values():
-                record.state, record.trace = "UNASSIGNED", None
+        writes the offsets file. Each instance is UNASSIGNED once stopped (a failed task stays
+        FAILED), as Connect writes while a worker stops."""
+        await self._lifecycle.shutdown(self._connectors.values())
+        for record in self._connectors.values():
+            record.state, record.trace = "UNASSIGNED", None
         if self._flusher is not None:
             self._flusher.cancel()
-        for background in list(self._background):
-            background.cancel()
         await self._flush_offsets()
 
     async def _flush_periodically(self) -> None:
@@ -191,19 +137,6 @@ class StandaloneHerder:
         except OSError:
             self._offsets.mark_dirty()
             logger.exception("Could not write the offsets file `%s`.", self._offsets.path)
-
-    def _spawn(self, work: Awaitable[None], name: str) -> None:
-        async def run() -> None:
-            try:
-                await work
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("Background herder work `%s` failed.", name)
-
-        task = asyncio.create_task(run(), name=name)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
 
     # --- server ------------------------------------------------------------------------------
 
@@ -271,7 +204,7 @@ class StandaloneHerder:
         async with self._lock:
             if name in self._connectors:
                 raise AlreadyExistsError(f"Connector {name} already exists")
-            return await self._apply(name, config, _target_of(initial_state))
+            return await self._apply(name, config, target_of(initial_state))
 
     async def put_connector_config(
         self, name: str, config: Mapping[str, str | None]
@@ -302,190 +235,10 @@ class StandaloneHerder:
             self._connectors[name] = record
             logger.info("Created connector `%s`.", name)
         else:
-            await self._stop_connector_instance(record, self._graceful_s())
-            record.config, record.type, record.target, record.secrets = raw, kind, target, secrets
+            record.type, record.target = kind, target
             logger.info("Reconfigured connector `%s`.", name)
-        await self._start_connector(record)
+        await self._lifecycle.apply(record, raw, secrets)
         return self._info(record)
-
-    def _graceful_s(self) -> float:
-        return self.settings.task_shutdown_graceful_timeout_ms / 1000.0
-
-    def _resolved(self, record: ConnectorRecord, config: Mapping[str, str]) -> dict[str, str]:
-        resolved = self._providers.resolve(config)
-        return {k: v for k, v in resolved.items() if v is not None}
-
-    # --- connector and task instances ----------------------------------------------------------
-
-    async def _start_connector(self, record: ConnectorRecord) -> None:
-        """Starts the connector instance per its target state, then its tasks."""
-        if record.target == STOPPED:
-            await self._stop_tasks(record, self._graceful_s(), state=None)
-            record.tasks.clear()
-            record.applied_config = None
-            record.state, record.trace = STOPPED, None
-            return
-        record.state, record.trace = "UNASSIGNED", None
-        try:
-            handle = await self._launcher.start_connector(
-                record.name,
-                self._resolved(record, record.config),
-                record.target,
-                connector_class=self._plugins.connector_class_path(record.config[CONNECTOR_CLASS_CONFIG]),
-                secrets=record.secrets,
-            )
-        except (ConnectError, OSError) as exc:
-            record.state, record.trace = "FAILED", mask_secrets(_trace(exc), record.secrets)
-            logger.error("Could not start connector `%s`.", record.name)
-            return
-        record.handle = handle
-        record.pump = asyncio.create_task(self._pump_connector(record, handle), name=f"events-{record.name}")
-        await self._reconfigure_tasks(record)
-
-    async def _reconfigure_tasks(self, record: ConnectorRecord) -> None:
-        """Regenerates task configs; restarts the tasks when they or the connector config changed."""
-        handle = record.handle
-        # Connect compat: task configs are generated only for a STARTED connector (a paused one is
-        # not running); resuming regenerates them.
-        if handle is None or record.target != STARTED:
-            return
-        resolved = self._resolved(record, record.config)
-        try:
-            generated = await handle.request_task_configs(int(resolved.get(TASKS_MAX_CONFIG, "1")))
-        except (ConnectError, OSError) as exc:
-            if record.handle is handle and record.state != "FAILED":
-                record.state, record.trace = "FAILED", mask_secrets(_trace(exc), record.secrets)
-            logger.error("Connector `%s` could not generate task configs.", record.name)
-            return
-        configs = [restore_placeholders(record.config, resolved, c) for c in generated]
-        current = [record.tasks[t].config for t in sorted(record.tasks)]
-        if configs == current and record.applied_config == record.config:
-            return
-        await self._stop_tasks(record, self._graceful_s(), state=None)
-        record.tasks = {
-            i: TaskRecord(i, config, RestartTracker(self._restart_policy(resolved)))
-            for i, config in enumerate(configs)
-        }
-        record.applied_config = dict(record.config)
-        await asyncio.gather(*(self._start_task(record, t) for t in record.tasks.values()))
-
-    async def _start_task(self, record: ConnectorRecord, task: TaskRecord) -> None:
-        task.state, task.trace = "UNASSIGNED", None
-        offsets: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-        if record.type == "source":
-            offsets = [(p, o) for p, o in self._offsets.offsets(record.name)]
-        try:
-            handle = await self._launcher.start_task(
-                ConnectorTaskId(record.name, task.id),
-                self._resolved(record, record.config),
-                self._resolved(record, task.config),
-                record.target,
-                offsets,
-                secrets=record.secrets,
-            )
-        except (ConnectError, OSError) as exc:
-            task.state, task.trace = "FAILED", mask_secrets(_trace(exc), record.secrets)
-            logger.error("Could not start task `%s-%d`.", record.name, task.id)
-            return
-        task.handle = handle
-        task.tracker.started()
-        task.pump = asyncio.create_task(
-            self._pump_task(record, task, handle), name=f"events-{record.name}-{task.id}"
-        )
-
-    async def _stop_tasks(self, record: ConnectorRecord, timeout_s: float, state: str | None) -> None:
-        """Stops every task process of the connector (concurrently); `state` is their new status."""
-        await asyncio.gather(*(self._stop_task(t, timeout_s) for t in record.tasks.values()))
-        if state is not None:
-            for task in record.tasks.values():
-                task.state, task.trace = state, None
-
-    @staticmethod
-    async def _stop_instance(
-        handle: InstanceHandle, pump: asyncio.Task[None] | None, timeout_s: float
-    ) -> None:
-        await handle.stop(timeout_s)
-        if pump is not None:
-            # The pump ends with the process's last events (the final source offsets among them).
-            try:
-                await asyncio.wait_for(asyncio.shield(pump), DRAIN_TIMEOUT_S)
-            except TimeoutError:
-                pump.cancel()
-                logger.warning("A stopped process did not close its event stream; stopped reading it.")
-
-    async def _stop_task(self, task: TaskRecord, timeout_s: float) -> None:
-        task.cancel_restart()
-        handle, pump = task.handle, task.pump
-        task.handle, task.pump = None, None
-        if handle is not None:
-            await self._stop_instance(handle, pump, timeout_s)
-
-    async def _stop_connector_instance(self, record: ConnectorRecord, timeout_s: float) -> None:
-        handle, pump = record.handle, record.pump
-        record.handle, record.pump = None, None
-        if handle is not None:
-            await self._stop_instance(handle, pump, timeout_s)
-
-    # --- events ----------------------------------------------------------------------------------
-
-    async def _pump_connector(self, record: ConnectorRecord, handle: InstanceHandle) -> None:
-        async for event in handle.events:
-            if isinstance(event, StatusChanged):
-                if record.handle is handle:
-                    record.state, record.trace = event.state, mask_secrets(event.trace, record.secrets)
-                    if event.state == "FAILED":
-                        logger.error("Connector `%s` failed.", record.name)
-            elif isinstance(event, ReconfigurationRequested) and record.handle is handle:
-                self._spawn(self._locked_reconfigure(record, handle), f"reconfigure-{record.name}")
-        if record.handle is handle and record.state != "FAILED":
-            record.state, record.trace = "FAILED", "kconnect: the connector process exited unexpectedly."
-
-    async def _locked_reconfigure(self, record: ConnectorRecord, handle: InstanceHandle) -> None:
-        async with self._lock:
-            if self._connectors.get(record.name) is record and record.handle is handle:
-                await self._reconfigure_tasks(record)
-
-    async def _pump_task(self, record: ConnectorRecord, task: TaskRecord, handle: InstanceHandle) -> None:
-        async for event in handle.events:
-            if isinstance(event, SourceOffsets):
-                # Offsets the broker acknowledged stay valid even from a process being replaced.
-                if self._connectors.get(record.name) is record:
-                    self._offsets.put(record.name, event.offsets)
-            elif isinstance(event, TopicsUsed):
-                record.topics.update(event.topics)
-            elif isinstance(event, StatusChanged) and task.handle is handle:
-                task.state, task.trace = event.state, mask_secrets(event.trace, record.secrets)
-                if event.state == "FAILED":
-                    self._task_failed(record, task, handle)
-        if task.handle is handle and task.state != "FAILED":
-            task.state, task.trace = "FAILED", "kconnect: the task process exited unexpectedly."
-            self._task_failed(record, task, handle)
-
-    def _task_failed(self, record: ConnectorRecord, task: TaskRecord, handle: InstanceHandle) -> None:
-        logger.error("Task `%s-%d` failed.", record.name, task.id)
-        if self._stopping or task.restart_timer is not None:
-            return
-        planned = task.tracker.failed()
-        if planned is None:
-            return
-        attempt, delay_ms = planned
-        line = restart_trace_line(attempt, task.tracker.policy.max_attempts, delay_ms)
-        task.trace = f"{task.trace}\n{line}" if task.trace else line
-        logger.info("Task `%s-%d` restarts automatically in %d ms.", record.name, task.id, delay_ms)
-
-        def fire() -> None:
-            task.restart_timer = None
-            self._spawn(self._auto_restart(record, task, handle), f"restart-{record.name}-{task.id}")
-
-        task.restart_timer = asyncio.get_running_loop().call_later(delay_ms / 1000.0, fire)
-
-    async def _auto_restart(self, record: ConnectorRecord, task: TaskRecord, handle: InstanceHandle) -> None:
-        async with self._lock:
-            current = self._connectors.get(record.name)
-            if current is not record or record.tasks.get(task.id) is not task or task.handle is not handle:
-                return  # deleted, reconfigured or restarted by hand meanwhile
-            await self._stop_task(task, self._graceful_s())
-            await self._start_task(record, task)
 
     # --- target states and restarts -----------------------------------------------------------
 
@@ -500,89 +253,47 @@ class StandaloneHerder:
 
     async def _set_target(self, name: str, target: str) -> None:
         async with self._lock:
-            record = self._record(name, f"Unknown connector {name}")
-            previous, record.target = record.target, target
-            if previous == target:
-                return
-            logger.info("Connector `%s` target state is now %s.", name, target)
-            if target == STOPPED:
-                timeout_s = self._graceful_s()
-                await self._stop_tasks(record, timeout_s, state=None)
-                await self._stop_connector_instance(record, timeout_s)
-                record.tasks.clear()
-                record.applied_config = None
-                record.state, record.trace = STOPPED, None
-            elif previous == STOPPED:
-                await self._start_connector(record)
-            else:
-                handles = [record.handle, *(t.handle for t in record.tasks.values())]
-                await asyncio.gather(*(self._transition(h, target) for h in handles if h is not None))
-                if target == STARTED:
-                    await self._reconfigure_tasks(record)
-
-    @staticmethod
-    async def _transition(handle: InstanceHandle, target: str) -> None:
-        try:
-            await (handle.pause() if target == PAUSED else handle.resume())
-        except ConnectError as exc:
-            # A process that already ended (FAILED) keeps its status; Connect does not move a
-            # FAILED instance by target-state changes either.
-            logger.info("Could not change the target state of a process: %s", exc)
+            record = self._connectors.get(name)
+            if record is None:
+                # Connect compat: StandaloneHerder.stopConnector fails in MemoryConfigBackingStore
+                # (500); pause and resume answer 404.
+                if target == STOPPED:
+                    raise ConnectError(f"No connector `{name}` configured")
+                raise NotFoundError(f"Unknown connector {name}")
+            await self._lifecycle.set_target(record, target)
 
     async def restart_connector(
         self, name: str, include_tasks: bool, only_failed: bool
     ) -> ConnectorStateInfo | None:
         async with self._lock:
-            record = self._record(name, f"Unknown connector: {name}")
             if not include_tasks and not only_failed:
-                await self._restart_connector_instance(record)
+                record = self._connectors.get(name)
+                if record is None:
+                    # Connect compat: StandaloneHerder.restartConnector goes on after its NotFound and
+                    # fails with a NullPointerException (500); the text here says what happened.
+                    raise ConnectError(f"Connector {name} not found")
+                await self._lifecycle.restart_connector_instance(record)
                 return None
-            # Connect compat (KIP-745): the connector restarts if not onlyFailed or FAILED; each task
-            # if includeTasks and (not onlyFailed or FAILED).
-            restart_connector = not only_failed or record.state == "FAILED"
-            tasks = [
-                t for t in record.tasks.values() if include_tasks and (not only_failed or t.state == "FAILED")
-            ]
-            if restart_connector:
-                record.state, record.trace = "RESTARTING", None
-            for task in tasks:
-                task.state, task.trace = "RESTARTING", None
-            plan = record.status(self.worker_id)
-            if record.target == STOPPED:
-                record.state = STOPPED
-                return plan
-            timeout_s = self._graceful_s()
-            await asyncio.gather(*(self._stop_task(t, timeout_s) for t in tasks))
-            if restart_connector:
-                await self._stop_connector_instance(record, timeout_s)
-                await self._start_connector(record)
-            for task in tasks:
-                task.tracker.reset()
-            await asyncio.gather(*(self._start_task(record, t) for t in tasks if t.handle is None))
-            return plan
-
-    async def _restart_connector_instance(self, record: ConnectorRecord) -> None:
-        if record.target == STOPPED:
-            return
-        await self._stop_connector_instance(record, self._graceful_s())
-        await self._start_connector(record)
+            record = self._record(name, f"Unknown connector: {name}")
+            return await self._lifecycle.restart(record, include_tasks, only_failed, self.worker_id)
 
     async def restart_task(self, name: str, task: int) -> None:
         async with self._lock:
-            record = self._record(name, f"Unknown connector: {name}")
+            record = self._connectors.get(name)
+            if record is None:
+                # Connect compat: StandaloneHerder.restartTask goes on to start an unknown task (500).
+                raise ConnectError(
+                    f"Failed to start task {name}-{task} since it is not a recognizable type (source or sink)"
+                )
             found = record.tasks.get(task)
             if found is None:
-                raise NotFoundError(f"Unknown task: {name}-{task}")
-            await self._stop_task(found, self._graceful_s())
-            found.tracker.reset()
-            await self._start_task(record, found)
+                raise NotFoundError(f"Task {name}-{task} not found")
+            await self._lifecycle.restart_task(record, found)
 
     async def delete_connector(self, name: str) -> None:
         async with self._lock:
             record = self._record(name, f"Connector {name} not found")
-            timeout_s = self._graceful_s()
-            await self._stop_tasks(record, timeout_s, state=None)
-            await self._stop_connector_instance(record, timeout_s)
+            await self._lifecycle.stop(record)
             del self._connectors[name]
             logger.info("Deleted connector `%s`.", name)
 
@@ -605,45 +316,17 @@ class StandaloneHerder:
 
     # --- offsets ---------------------------------------------------------------------------------
 
-    def _sink_group(self, record: ConnectorRecord) -> str:
-        return self._resolved(record, record.config).get(GROUP_ID_OVERRIDE_CONFIG) or f"connect-{record.name}"
-
     async def connector_offsets(self, name: str) -> list[ConnectorOffset]:
-        record = self._record(name, f"Connector {name} not found")
-        if record.type == "sink":
-            return await sink_offsets(self._admin(), self._sink_group(record))
-        return [ConnectorOffset(partition=p, offset=o) for p, o in self._offsets.offsets(name)]
-
-    def _stopped_for_offsets(self, name: str) -> ConnectorRecord:
-        record = self._record(name, f"Connector {name} not found")
-        if record.target != STOPPED or record.tasks:
-            raise BadRequestError(STOPPED_FOR_OFFSETS.format(name=name))
-        return record
+        return await self._offset_endpoints.read(self._record(name, f"Connector {name} not found"))
 
     async def alter_connector_offsets(self, name: str, offsets: list[ConnectorOffset]) -> str:
         async with self._lock:
-            record = self._stopped_for_offsets(name)
-            if not offsets:
-                raise BadRequestError("Partitions / offsets need to be provided for an alter offsets request")
-            if record.type == "sink":
-                await alter_sink_offsets(self._admin(), self._sink_group(record), parse_sink_offsets(offsets))
-            else:
-                for entry in offsets:
-                    if entry.partition is None:
-                        raise BadRequestError("Source partitions may not be null")
-                self._offsets.put(name, [(o.partition, o.offset) for o in offsets])
-                await self._flush_offsets()
-            return "The offsets for this connector have been altered successfully"
+            record = self._record(name, f"Connector {name} not found")
+            return await self._offset_endpoints.alter(record, offsets)
 
     async def reset_connector_offsets(self, name: str) -> str:
         async with self._lock:
-            record = self._stopped_for_offsets(name)
-            if record.type == "sink":
-                await reset_sink_offsets(self._admin(), self._sink_group(record))
-            else:
-                self._offsets.put(name, [(p, None) for p, _ in self._offsets.offsets(name)])
-                await self._flush_offsets()
-            return "The offsets for this connector have been reset successfully"
+            return await self._offset_endpoints.reset(self._record(name, f"Connector {name} not found"))
 
     # --- plugins ---------------------------------------------------------------------------------
 
@@ -657,4 +340,9 @@ class StandaloneHerder:
         self, plugin_type: str, config: Mapping[str, str | None]
     ) -> ConfigInfos:
         self._plugins.check_validate_request_type(plugin_type, config)
-        return self._plugins.validate(self._providers.resolve(config), config)
+        try:
+            return self._plugins.validate(self._providers.resolve(config), config)
+        except ConnectError as exc:
+            if (error := unknown_connector_on_validate(exc)) is None:
+                raise
+            raise error from exc

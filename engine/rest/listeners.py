@@ -1,8 +1,11 @@
 """REST listeners: parsing `listeners` and computing the advertised URL and worker id.
 
 Mirrors Connect's `RestServer.createConnector` (the listener format and its error texts) and
-`RestServer.advertisedUrl` (which listener, host and port a worker advertises). Only `http` is
-served; an `https` listener is refused with a `ConfigError` rather than silently served in clear.
+`RestServer.advertisedUrl` (which listener, host and port a worker advertises). This is the only
+implementation of both: `engine.worker.config.WorkerConfig` reads its listeners and advertises its
+URL through it. Only `http` is served; an `https` listener is accepted in the worker config (and
+advertised, as Connect would) but refused by `parse_listener` when the server binds it, with a
+`ConfigError` rather than silently served in clear.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from dataclasses import dataclass
 
 from engine.errors import ConfigError
 
-__all__ = ["Listener", "advertised_url", "parse_listener", "parse_listeners", "worker_id"]
+__all__ = [
+    "Listener",
+    "advertised_url",
+    "parse_listener",
+    "parse_listeners",
+    "read_listener",
+    "read_listeners",
+    "worker_id",
+]
 
 log = logging.getLogger("engine.rest")
 
@@ -41,12 +52,11 @@ class Listener:
         return self.host or "0.0.0.0"
 
 
-def parse_listener(listener: str) -> Listener:
-    """Parses `http://host:port` (`http://:8083` binds every interface).
+def read_listener(listener: str) -> Listener:
+    """Reads `protocol://host:port` (`http://:8083` binds every interface), http or https.
 
     Raises:
-        ConfigError: the format is wrong, the protocol is neither http nor https (Connect's texts),
-            or the protocol is https, which this worker does not serve.
+        ConfigError: the format is wrong or the protocol is neither http nor https (Connect's texts).
     """
     match = _LISTENER_PATTERN.match(listener.strip())
     if match is None:
@@ -54,19 +64,14 @@ def parse_listener(listener: str) -> Listener:
     protocol = match.group(1).lower()
     if protocol not in (PROTOCOL_HTTP, PROTOCOL_HTTPS):
         raise ConfigError(f'Listener protocol must be either "{PROTOCOL_HTTP}" or "{PROTOCOL_HTTPS}".')
-    if protocol == PROTOCOL_HTTPS:
-        raise ConfigError(
-            f"Listener {listener} uses https, which this worker does not serve; "
-            "use an http listener (behind a TLS-terminating proxy if needed)."
-        )
     port = int(match.group(3))
     if not 0 <= port <= 65535:
         raise ConfigError(f"Listener {listener} has an invalid port {port}.")
     return Listener(protocol, match.group(2), port)
 
 
-def parse_listeners(listeners: Sequence[str]) -> list[Listener]:
-    """Parses every entry; an empty list is refused as Connect's `ListenersValidator` does."""
+def read_listeners(listeners: Sequence[str]) -> list[Listener]:
+    """Reads every entry; an empty list is refused as Connect's `ListenersValidator` does."""
     if not listeners:
         raise ConfigError(
             "Invalid value for listeners, at least one URL is expected, "
@@ -76,8 +81,31 @@ def parse_listeners(listeners: Sequence[str]) -> list[Listener]:
     for listener in listeners:
         if not listener.strip():
             raise ConfigError("Empty URL found when parsing listeners list.")
-        parsed.append(parse_listener(listener))
+        parsed.append(read_listener(listener))
     return parsed
+
+
+def _servable(text: str, listener: Listener) -> Listener:
+    if listener.protocol == PROTOCOL_HTTPS:
+        raise ConfigError(
+            f"Listener {text} uses https, which this worker does not serve; "
+            "use an http listener (behind a TLS-terminating proxy if needed)."
+        )
+    return listener
+
+
+def parse_listener(listener: str) -> Listener:
+    """`read_listener` for a listener this worker binds.
+
+    Raises:
+        ConfigError: as `read_listener`, or the protocol is https, which this worker does not serve.
+    """
+    return _servable(listener, read_listener(listener))
+
+
+def parse_listeners(listeners: Sequence[str]) -> list[Listener]:
+    """`read_listeners` for listeners this worker binds (https refused)."""
+    return [_servable(text, item) for text, item in zip(listeners, read_listeners(listeners), strict=True)]
 
 
 def _local_host_address() -> str:
@@ -110,7 +138,7 @@ def advertised_url(
         advertised_listener: `rest.advertised.listener` (protocol to advertise).
         bound_port: the port actually bound, used when the listener asks for port 0.
     """
-    parsed = parse_listeners(listeners)
+    parsed = read_listeners(listeners)
     if advertised_listener:
         protocol = advertised_listener.lower()
     else:

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from engine.api.config import ConfigKey, ConfigSpec, ConfigType, Importance, at_least, one_of
 from engine.config import properties
 from engine.config.providers import ConfigProviders
 from engine.config.transforms import PluginConfig
 from engine.errors import ConfigError
+from engine.rest.listeners import Listener, advertised_url, read_listener, worker_id
 
 __all__ = [
     "ENV_PREFIX",
@@ -411,28 +410,6 @@ def _converter(props: Mapping[str, str], key: str, class_name: str) -> PluginCon
     return PluginConfig(class_name, _prefixed(props, key + "."))
 
 
-@dataclass(frozen=True, slots=True)
-class Listener:
-    """One `listeners` entry: `http://host:port` (empty host = the default interface)."""
-
-    scheme: str
-    host: str
-    port: int
-
-    @classmethod
-    def parse(cls, url: str) -> Listener:
-        """Raises ConfigError for a URL Connect's Jetty would not bind."""
-        parts = urlsplit(url.strip())
-        scheme = parts.scheme.lower()
-        try:
-            port = parts.port
-        except ValueError:
-            port = None
-        if scheme not in ("http", "https") or port is None:
-            raise ConfigError(f"Could not parse listener URL {url.strip()}")
-        return cls(scheme, parts.hostname or "", port)
-
-
 @dataclass(frozen=True)
 class WorkerConfig:
     """A worker's configuration, typed. `props` is resolved (providers applied), `raw` as read."""
@@ -495,8 +472,8 @@ class WorkerConfig:
             props=resolved,
             values=values,
             bootstrap_servers=values[BOOTSTRAP_SERVERS_CONFIG],
-            listeners=[Listener.parse(u) for u in values[LISTENERS_CONFIG]],
-            admin_listeners=None if admin is None else [Listener.parse(u) for u in admin],
+            listeners=[read_listener(u) for u in values[LISTENERS_CONFIG]],
+            admin_listeners=None if admin is None else [read_listener(u) for u in admin],
             rest_advertised_host_name=values[REST_ADVERTISED_HOST_NAME_CONFIG] or None,
             rest_advertised_port=values[REST_ADVERTISED_PORT_CONFIG],
             rest_advertised_listener=values[REST_ADVERTISED_LISTENER_CONFIG] or None,
@@ -544,39 +521,21 @@ class WorkerConfig:
             **_prefixed(self.props, ADMIN_PREFIX),
         }
 
-    def advertised_protocol(self) -> str:
-        """Connect compat: `RestServer.determineAdvertisedProtocol`."""
-        if self.rest_advertised_listener:
-            return self.rest_advertised_listener.lower()
-        raw = self.props.get(LISTENERS_CONFIG)
-        if raw is None:
-            return "http"
-        lowered = raw.lower()
-        if "http://" in lowered:
-            return "http"
-        return "https" if "https://" in lowered else "http"
-
     def advertised_url(self, bound_port: int | None = None) -> str:
-        """The REST URL given out as this worker's (Connect's `RestServer.advertisedUrl`).
-
-        Host: `rest.advertised.host.name`, else the listener's host, else this machine's host
-        name. Port: `rest.advertised.port`, else the listener's port, else `bound_port` (the port
-        the server really bound when the listener asked for port 0).
-        """
-        protocol = self.advertised_protocol()
-        listener = next((item for item in self.listeners if item.scheme == protocol), None)
-        host = self.rest_advertised_host_name or (listener.host if listener else "") or socket.gethostname()
-        port: int | None = self.rest_advertised_port
-        if port is None and listener is not None and listener.port > 0:
-            port = listener.port
-        if port is None:
-            port = bound_port
-        return f"{protocol}://{host}:{port}/" if port is not None else f"{protocol}://{host}/"
+        """The REST URL given out as this worker's, by Connect's rules
+        (`engine.rest.listeners.advertised_url`); `bound_port` is the port the server really bound
+        when the listener asked for port 0."""
+        return advertised_url(
+            self.values[LISTENERS_CONFIG],
+            advertised_host_name=self.rest_advertised_host_name,
+            advertised_port=self.rest_advertised_port,
+            advertised_listener=self.rest_advertised_listener,
+            bound_port=bound_port,
+        )
 
     def worker_id_for(self, bound_port: int | None = None) -> str:
         """`host:port` of the advertised URL (Connect's worker id)."""
-        parts = urlsplit(self.advertised_url(bound_port))
-        return parts.netloc
+        return worker_id(self.advertised_url(bound_port))
 
     @property
     def worker_id(self) -> str:

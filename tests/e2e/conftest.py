@@ -12,15 +12,55 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from confluent_kafka import Consumer, Message, Producer
 
 KCONNECT = [sys.executable, "-m", "engine"]
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
+# Connectors only the tests use (tests/e2e/plugins), and the file config provider, in every worker.
+PLUGINS_DIR = Path(__file__).with_name("plugins")
+TEST_WORKER_PROPS = {
+    "plugin.path": str(PLUGINS_DIR),
+    "config.providers": "file",
+    "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
+}
+
+
+def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
+    """Writes (key, value) records to partition 0 of `topic` and waits for the broker's acks."""
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for key, value in records:
+        producer.produce(topic, value, key, partition=0)
+    assert producer.flush(30) == 0
+
+
+def consume(bootstrap: str, topic: str, expected: int, *, linger_s: float = 0.0) -> list[Message]:
+    """Reads `topic` from the start until `expected` messages arrived (or 30 s passed), then polls
+    `linger_s` more seconds so that duplicates would show."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"check-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([topic])
+    messages: list[Message] = []
+    try:
+        deadline = time.monotonic() + 30.0
+        while len(messages) < expected and time.monotonic() < deadline:
+            messages += [m for m in consumer.consume(500, timeout=0.5) if m.error() is None]
+        if linger_s:
+            messages += [m for m in consumer.consume(500, timeout=linger_s) if m.error() is None]
+    finally:
+        consumer.close()
+    return messages
 
 
 class Worker:
@@ -42,6 +82,7 @@ class Worker:
             "offset.flush.interval.ms": "500",
             "task.shutdown.graceful.timeout.ms": "5000",
             "listeners": f"http://127.0.0.1:{port}",
+            **TEST_WORKER_PROPS,
             **(extra or {}),
         }
         self.props_file = directory / "worker.properties"
@@ -69,6 +110,10 @@ class Worker:
                 pass
             time.sleep(0.2)
         raise AssertionError(f"The worker did not answer within {START_TIMEOUT_S} s:\n{self.log.read_text()}")
+
+    def log_text(self) -> str:
+        """Everything the worker and its task processes printed so far."""
+        return self.log.read_text(errors="replace")
 
     def stop(self) -> int:
         """SIGTERM, then waits; returns the exit status."""
@@ -144,9 +189,10 @@ def worker_factory(
             worker.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shared_worker(tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str) -> Iterator[Worker]:
-    """One running worker for the tests whose connectors do not disturb each other."""
+    """One running worker for every test whose connectors do not disturb each other's (each test
+    uses its own connector names and deletes its connectors)."""
     with socket.socket() as sock:
         # The port is released before the worker binds it; nothing else here picks ports that way.
         sock.bind(("127.0.0.1", 0))

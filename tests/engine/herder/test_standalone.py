@@ -304,13 +304,13 @@ def test_pause_resume_stop_and_resume_again(tmp_path: Path) -> None:
         assert world.launcher.live_tasks("c") == []
         await world.herder.resume_connector("c")
         assert await states(world, "c") == ("RUNNING", ["RUNNING", "RUNNING"])
-        for call in (
-            world.herder.pause_connector,
-            world.herder.resume_connector,
-            world.herder.stop_connector,
-        ):
+        for call in (world.herder.pause_connector, world.herder.resume_connector):
             with pytest.raises(NotFoundError, match="Unknown connector x"):
                 await call("x")
+        # Connect compat: the standalone herder's stop of an unknown connector is a 500.
+        with pytest.raises(ConnectError, match="No connector `x` configured") as error:
+            await world.herder.stop_connector("x")
+        assert error.value.error_code == 500
 
     run(tmp_path, body)
 
@@ -347,10 +347,19 @@ def test_restart_only_failed_tasks(tmp_path: Path) -> None:
         assert await world.herder.restart_connector("c", include_tasks=False, only_failed=False) is None
         assert len(world.launcher.connectors) == 3
         await world.herder.restart_task("c", 0)
-        with pytest.raises(NotFoundError, match="Unknown task: c-7"):
+        with pytest.raises(NotFoundError, match="Task c-7 not found"):
             await world.herder.restart_task("c", 7)
         with pytest.raises(NotFoundError, match="Unknown connector: x"):
             await world.herder.restart_connector("x", include_tasks=True, only_failed=False)
+        # Connect compat: StandaloneHerder answers these two with 500s.
+        with pytest.raises(ConnectError, match="Connector x not found") as error:
+            await world.herder.restart_connector("x", include_tasks=False, only_failed=False)
+        assert error.value.error_code == 500
+        with pytest.raises(
+            ConnectError, match="Failed to start task x-0 since it is not a recognizable"
+        ) as error:
+            await world.herder.restart_task("x", 0)
+        assert error.value.error_code == 500
 
     run(tmp_path, body)
 
@@ -483,5 +492,79 @@ def test_provider_values_stay_out_of_configs_and_traces(tmp_path: Path) -> None:
             await body(world)
         finally:
             await world.herder.stop()
+
+    asyncio.run(main())
+
+
+def test_a_failed_connector_restarts_automatically_and_says_so(tmp_path: Path) -> None:
+    async def body(world: World) -> None:
+        await world.herder.create_connector("c", SOURCE, None)
+        first = world.launcher.connectors[0]
+        first.emit(StatusChanged("FAILED", "MockConnector failure"))
+        await settle()
+        status = await world.herder.connector_status("c")
+        assert status.connector.state == "FAILED"
+        assert status.connector.trace == "MockConnector failure\nkconnect: automatic restart 1 of 2 in 20 ms"
+        await asyncio.sleep(0.1)
+        assert len(world.launcher.connectors) == 2 and first.stopped
+        assert await states(world, "c") == ("RUNNING", ["RUNNING", "RUNNING"])
+        assert len(world.launcher.tasks) == 2  # same task configs: the tasks kept running
+        # A connector process that vanishes is a failure too; the attempts count on.
+        world.launcher.connectors[1].emit(None)
+        await settle()
+        assert (await world.herder.connector_status("c")).connector.trace == (
+            "kconnect: the connector process exited unexpectedly.\n"
+            "kconnect: automatic restart 2 of 2 in 40 ms"
+        )
+        await asyncio.sleep(0.15)
+        world.launcher.connectors[2].emit(StatusChanged("FAILED", "again"))
+        await settle()
+        await asyncio.sleep(0.1)
+        # The attempts are used up: FAILED stays, without a restart line, until a manual restart.
+        status = await world.herder.connector_status("c")
+        assert (status.connector.state, status.connector.trace) == ("FAILED", "again")
+        assert len(world.launcher.connectors) == 3
+        assert await world.herder.restart_connector("c", include_tasks=False, only_failed=False) is None
+        assert await states(world, "c") == ("RUNNING", ["RUNNING", "RUNNING"])
+
+    run(tmp_path, body)
+
+
+def test_a_connector_with_restarts_off_stays_failed(tmp_path: Path) -> None:
+    async def body(world: World) -> None:
+        await world.herder.create_connector("c", {**SOURCE, "policy": "none"}, None)
+        world.launcher.connectors[0].emit(StatusChanged("FAILED", "boom"))
+        await asyncio.sleep(0.05)
+        status = await world.herder.connector_status("c")
+        assert (status.connector.state, status.connector.trace) == ("FAILED", "boom")
+        assert len(world.launcher.connectors) == 1
+
+    run(tmp_path, body)
+
+
+def test_a_stopping_worker_shows_stopped_instances_unassigned_and_failed_ones_failed(tmp_path: Path) -> None:
+    async def main() -> None:
+        world = World(tmp_path)
+        await world.herder.start()
+        world.launcher.task_count = 3
+        await world.herder.create_connector("c", {**SOURCE, "tasks.max": "3", "policy": "none"}, None)
+        slow = world.launcher.tasks[2]
+        release = asyncio.Event()
+        fast_stop = slow.stop
+
+        async def slow_stop(timeout_s: float) -> None:
+            await release.wait()
+            await fast_stop(timeout_s)
+
+        slow.stop = slow_stop  # type: ignore[method-assign]  # a task that takes its time to stop
+        world.launcher.tasks[1].emit(StatusChanged("FAILED", "boom"))
+        await settle()
+        stopping = asyncio.create_task(world.herder.stop())
+        await settle()
+        # Connect compat: WorkerTask.onShutdown writes UNASSIGNED as each task ends; onFailure's FAILED stays.
+        assert await states(world, "c") == ("UNASSIGNED", ["UNASSIGNED", "FAILED", "RUNNING"])
+        release.set()
+        await stopping
+        assert await states(world, "c") == ("UNASSIGNED", ["UNASSIGNED", "FAILED", "UNASSIGNED"])
 
     asyncio.run(main())

@@ -87,9 +87,13 @@ def test_invalid_value_in_connect_words() -> None:
         WorkerConfig.from_props({**BASE, "offset.flush.interval.ms": "abc"})
 
 
-def test_worker_id_prefers_advertised_then_listener_then_hostname(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_id_prefers_advertised_then_listener_then_host_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Connect compat: Jetty's Server.getURI advertises InetAddress.getLocalHost().getHostAddress().
     monkeypatch.setattr("socket.gethostname", lambda: "machine")
-    assert WorkerConfig.from_props(BASE).worker_id == "machine:8083"
+    monkeypatch.setattr("socket.gethostbyname", {"machine": "10.1.2.3"}.__getitem__)
+    assert WorkerConfig.from_props(BASE).worker_id == "10.1.2.3:8083"
     assert WorkerConfig.from_props({**BASE, "listeners": "http://10.0.0.5:9000"}).worker_id == "10.0.0.5:9000"
     advertised = {**BASE, "listeners": "http://0.0.0.0:9000", "rest.advertised.host.name": "w1"}
     assert WorkerConfig.from_props(advertised).worker_id == "w1:9000"
