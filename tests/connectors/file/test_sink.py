@@ -1,4 +1,4 @@
-"""FileStreamSink: values written as Java's String.valueOf, one per line, flushed on commit."""
+"""FileStreamSink: values written as Java's String.valueOf, one per line, visible after each put()."""
 
 import os
 from pathlib import Path
@@ -27,9 +27,10 @@ def test_values_are_written_as_java_prints_them(tmp_path: Path) -> None:
             record(1e10),
         ]
     )
-    task.flush({("t", 0): 5})
+    # In the file as soon as put() returns, as Connect's PrintStream writes through (tail -f).
     expected = ["plain", "Struct{id=1,name=choi}", "{k=1, m=[1.0, null, true]}", "null", "1.0E10"]
     assert path.read_text(encoding="utf-8") == "".join(line + os.linesep for line in expected)
+    task.flush({("t", 0): 5})
     task.stop()
 
 
