@@ -1,1 +1,2 @@
-"""Stores of the worker's state: the standalone offsets file (distributed topic stores: issue 5)."""
+"""Stores of the worker's state: the standalone offsets file, and the distributed mode's config,
+offsets and status topics."""
