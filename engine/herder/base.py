@@ -66,7 +66,7 @@ class Herder(Protocol):
                 `Connector configuration is invalid and contains the following N error(s):\\n...`
                 followed by `You can also find the above list of errors at the endpoint
                 `/connector-plugins/{connectorType}/config/validate``.
-            ConnectError (500): the connector class cannot be found, in Connect's words.
+            BadRequestError: the connector class cannot be found (400), in Connect's words.
         """
 
     async def put_connector_config(
@@ -93,10 +93,22 @@ class Herder(Protocol):
     ) -> ConnectorStateInfo | None:
         """With both flags false, restarts the connector instance only and returns None (REST 204);
         otherwise returns the status with the instances to restart shown as RESTARTING (REST 202).
-        Raises NotFoundError(`Unknown connector: {name}`)."""
+
+        Raises:
+            NotFoundError: `Unknown connector: {name}`, when a flag is set.
+            ConnectError (500): `Connector {name} not found`, with both flags false (Connect
+                fails there with a NullPointerException: the status is Connect's, the text ours).
+        """
 
     async def restart_task(self, name: str, task: int) -> None:
-        """Raises NotFoundError(`Unknown connector: {name}` / `Unknown task: {name}-{task}`)."""
+        """Restarts one task instance.
+
+        Raises:
+            ConnectError (500): `Failed to start task {name}-{task} since it is not a recognizable
+                type (source or sink)` for an unknown connector (Connect's text: it looks the
+                connector's type up before the task).
+            NotFoundError: `Task {name}-{task} not found` for an unknown task of a known connector.
+        """
 
     async def pause_connector(self, name: str) -> None:
         """Idempotent. Raises NotFoundError(`Unknown connector {name}`)."""
@@ -105,7 +117,8 @@ class Herder(Protocol):
         """Also resumes a STOPPED connector. Raises NotFoundError(`Unknown connector {name}`)."""
 
     async def stop_connector(self, name: str) -> None:
-        """Idempotent. Raises NotFoundError(`Unknown connector {name}`)."""
+        """Idempotent. Raises ConnectError (500) `No connector `{name}` configured` for an unknown
+        connector (Connect's text and status)."""
 
     async def delete_connector(self, name: str) -> None:
         """Raises NotFoundError(`Connector {name} not found`)."""

@@ -131,9 +131,10 @@ class ConfigInfos(msgspec.Struct, frozen=True):
 
 
 class ConnectorOffset(msgspec.Struct, frozen=True):
-    """Sink connectors use `{"kafka_topic", "kafka_partition"}` → `{"kafka_offset"}`."""
+    """Sink connectors use `{"kafka_topic", "kafka_partition"}` → `{"kafka_offset"}`. A None
+    partition is a request's null or missing one, refused by the herder in Connect's words."""
 
-    partition: dict[str, Any]
+    partition: dict[str, Any] | None
     offset: dict[str, Any] | None
 
 

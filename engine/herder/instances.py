@@ -24,6 +24,7 @@ from engine.herder.entities import (
     TaskState,
 )
 from engine.herder.restart import RestartPolicy, RestartTracker
+from engine.secrets import mask_secrets
 
 __all__ = [
     "ConnectorPlugins",
@@ -33,8 +34,6 @@ __all__ = [
     "TaskRecord",
     "mask_secrets",
 ]
-
-SECRET_MASK = "[hidden]"
 
 
 class InstanceHandle(Protocol):
@@ -104,15 +103,6 @@ class ConnectorPlugins(Protocol):
     def connector_plugins(self, connectors_only: bool) -> list[PluginInfo]: ...
 
     def plugin_config(self, plugin: str) -> list[ConfigKeyInfo]: ...
-
-
-def mask_secrets(text: str | None, secrets: set[str]) -> str | None:
-    """`text` with every secret value replaced, longest first (a secret may contain another)."""
-    if not text:
-        return text
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, SECRET_MASK)
-    return text
 
 
 @dataclass(eq=False)

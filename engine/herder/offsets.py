@@ -86,7 +86,7 @@ class ConnectorOffsetsEndpoints:
         for entry in offsets:
             if entry.partition is None:
                 raise BadRequestError("Source partitions may not be null")
-        self._store.put(record.name, [(o.partition, o.offset) for o in offsets])
+        self._store.put(record.name, [(o.partition, o.offset) for o in offsets if o.partition is not None])
         await self._persist()
         return ALTERED
 

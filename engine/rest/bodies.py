@@ -56,15 +56,133 @@ class CreateConnectorRequest(msgspec.Struct, frozen=True):
     initial_state: str | None = None
 
 
-def _location(text: str, position: int) -> str:
-    before = text[:position]
-    line = before.count("\n") + 1
-    column = position - (before.rfind("\n") + 1) + 1
+def _location(document: bytes, position: int) -> str:
+    """Jackson's ` at [Source: ...; line, column]` for a byte offset (its UTF-8 parser counts bytes)."""
+    line = document.count(b"\n", 0, position) + 1
+    column = position - (document.rfind(b"\n", 0, position) + 1) + 1
     return f"{_LOCATION}line: {line}, column: {column}]"
 
 
-def _document(body: bytes) -> bytes:
-    """The bytes of the body's first JSON value; raises Jackson's syntax errors."""
+class _Node:
+    """A JSON value of a (valid) document by its byte span, walked without decoding it all."""
+
+    __slots__ = ("doc", "end", "start")
+
+    def __init__(self, doc: bytes, start: int) -> None:
+        self.doc, self.start = doc, _skip_ws(doc, start)
+        self.end = _value_end(doc, self.start)
+
+    @property
+    def raw(self) -> bytes:
+        return self.doc[self.start : self.end]
+
+    def value(self) -> Any:
+        return msgspec.json.decode(self.raw)
+
+    def members(self) -> list[tuple[str, _Node]]:
+        """An object's fields in document order (the last of duplicate keys wins when decoded)."""
+        out: list[tuple[str, _Node]] = []
+        i = _skip_ws(self.doc, self.start + 1)
+        while self.doc[i : i + 1] == b'"':
+            key_end = _value_end(self.doc, i)
+            key = msgspec.json.decode(self.doc[i:key_end], type=str)
+            node = _Node(self.doc, _skip_ws(self.doc, key_end) + 1)
+            out.append((key, node))
+            i = _skip_ws(self.doc, node.end)
+            if self.doc[i : i + 1] == b",":
+                i = _skip_ws(self.doc, i + 1)
+        return out
+
+    def elements(self) -> list[_Node]:
+        out: list[_Node] = []
+        i = _skip_ws(self.doc, self.start + 1)
+        while i < self.end - 1 and self.doc[i : i + 1] != b"]":
+            node = _Node(self.doc, i)
+            out.append(node)
+            i = _skip_ws(self.doc, node.end)
+            if self.doc[i : i + 1] == b",":
+                i += 1
+        return out
+
+
+_WHITESPACE = b" \t\r\n"
+
+
+def _skip_ws(doc: bytes, i: int) -> int:
+    while i < len(doc) and doc[i] in _WHITESPACE:
+        i += 1
+    return i
+
+
+def _value_end(doc: bytes, i: int) -> int:
+    """The offset just past the value starting at `i` (strings, containers, scalars)."""
+    first = doc[i : i + 1]
+    if first == b'"':
+        i += 1
+        while i < len(doc) and doc[i : i + 1] != b'"':
+            i += 2 if doc[i : i + 1] == b"\\" else 1
+        return i + 1
+    if first in (b"{", b"["):
+        depth = 0
+        while i < len(doc):
+            c = doc[i : i + 1]
+            if c == b'"':
+                i = _value_end(doc, i)
+                continue
+            if c in (b"{", b"["):
+                depth += 1
+            elif c in (b"}", b"]"):
+                depth -= 1
+                if depth == 0:
+                    return i + 1
+            i += 1
+        return i
+    while i < len(doc) and doc[i : i + 1] not in (b",", b"]", b"}") and doc[i] not in _WHITESPACE:
+        i += 1
+    return i
+
+
+def _open_containers(doc: bytes) -> list[tuple[bytes, int, str | None]]:
+    """For a truncated document: the containers still open at its end, outermost first, each as
+    (`{` or `[`, its offset, the key it is the value of), and whether a string is still open."""
+    stack: list[tuple[bytes, int, str | None]] = []
+    last_key: str | None = None
+    i = 0
+    while i < len(doc):
+        c = doc[i : i + 1]
+        if c == b'"':
+            end = _value_end(doc, i)
+            if end > len(doc):
+                break
+            after = _skip_ws(doc, end)
+            if doc[after : after + 1] == b":":
+                last_key = msgspec.json.decode(doc[i:end], type=str)
+            i = end
+            continue
+        if c in (b"{", b"["):
+            stack.append((c, i, last_key))
+            last_key = None
+        elif c in (b"}", b"]") and stack:
+            stack.pop()
+        i += 1
+    return stack
+
+
+def _expects_field_name(doc: bytes, position: int) -> bool:
+    """Whether the parser wanted a field name at `position`: right after `{` or an object's `,`."""
+    before = doc[:position].rstrip(_WHITESPACE)
+    if before.endswith(b"{"):
+        return True
+    stack = _open_containers(doc[:position])
+    return before.endswith(b",") and bool(stack) and stack[-1][0] == b"{"
+
+
+def _document(body: bytes, root_class: str | None = None) -> bytes:
+    """The bytes of the body's first JSON value; raises Jackson's syntax errors.
+
+    `root_class` names the bean bound to the top-level object: an input that ends inside one of
+    its fields gets the field in the reference chain, as Jackson's bean deserializer adds it.
+    """
     if not body.strip():
         raise RequestBodyError("No content to map due to end-of-input")
     try:
@@ -74,23 +192,40 @@ def _document(body: bytes) -> bytes:
         match = _BYTE_POSITION.search(message)
         if match is None:
             # msgspec says "Input data was truncated": Jackson hits the end of input.
-            text = body.decode("utf-8", "replace")
-            raise RequestBodyError(
-                "Unexpected end-of-input: expected close marker or value" + _location(text, len(text))
-            ) from None
+            raise _end_of_input(body, root_class) from None
         position = int(match.group(1))
         if "trailing characters" in message:
             # Connect compat: Jackson's FAIL_ON_TRAILING_TOKENS is off; the rest is ignored.
             # (msgspec reports the byte after the first trailing one.)
-            return _document(body[: max(position - 1, 0)])
-        text = body[:position].decode("utf-8", "replace")
+            return _document(body[: max(position - 1, 0)], root_class)
         char = body[position : position + 1].decode("utf-8", "replace") or " "
+        expecting = (
+            "was expecting double-quote to start field name"
+            if _expects_field_name(body, position)
+            else "expected a valid value (JSON String, Number, Array, Object or token 'null', "
+            "'true' or 'false')"
+        )
         raise RequestBodyError(
-            f"Unexpected character ('{char}' (code {ord(char)})): expected a valid value "
-            "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
-            + _location(text, len(text))
+            f"Unexpected character ('{char}' (code {ord(char)})): {expecting}" + _location(body, position)
         ) from None
     return body
+
+
+def _end_of_input(body: bytes, root_class: str | None) -> RequestBodyError:
+    stack = _open_containers(body)
+    if not stack:
+        return RequestBodyError(
+            "Unexpected end-of-input: expected close marker or value" + _location(body, len(body))
+        )
+    kind, start, _ = stack[-1]
+    chain = (
+        _chain([f'{root_class}["{stack[1][2]}"]']) if root_class and len(stack) > 1 and stack[1][2] else ""
+    )
+    marker = _location(body, start).removeprefix("\n at ")
+    return RequestBodyError(
+        f"Unexpected end-of-input: expected close marker for {'Object' if kind == b'{' else 'Array'} "
+        f"(start marker at {marker}){_location(body, len(body))}{chain}"
+    )
 
 
 def _token(value: Any) -> str:
@@ -111,45 +246,49 @@ def _chain(path: list[str]) -> str:
     return f" (through reference chain: {'->'.join(path)})" if path else ""
 
 
-def _mismatch(java_type: str, value: Any, path: list[str]) -> RequestBodyError:
+def _mismatch(java_type: str, node: _Node, path: list[str]) -> RequestBodyError:
+    """Jackson's mismatch, located at the start of the offending token."""
     return RequestBodyError(
-        f"Cannot deserialize value of type `{java_type}` from {_token(value)}{_chain(path)}"
+        f"Cannot deserialize value of type `{java_type}` from {_token(node.value())}"
+        + _location(node.doc, node.start)
+        + _chain(path)
     )
 
 
-def _unrecognized(field: str, java_class: str, known: list[str], path: list[str]) -> RequestBodyError:
-    names = ", ".join(f'"{name}"' for name in known)
+def _unrecognized(
+    field: str, java_class: str, known: list[str], obj: _Node, path: list[str]
+) -> RequestBodyError:
+    """Jackson's unknown property. `known` is in Jackson's order (its property hash table's);
+    the location is just past the object: creator-bound beans buffer unknown fields to its end."""
+    if len(known) == 1:
+        names = f'(one known property: "{known[0]}")'
+    else:
+        names = f"({len(known)} known properties: " + ", ".join(f'"{name}"' for name in known) + ")"
     return RequestBodyError(
-        f'Unrecognized field "{field}" (class {java_class}), not marked as ignorable '
-        f"({len(known)} known properties: {names}])" + _chain([*path, f'{java_class}["{field}"]'])
+        f'Unrecognized field "{field}" (class {java_class}), not marked as ignorable {names}'
+        + _location(obj.doc, obj.end)
+        + _chain([*path, f'{java_class}["{field}"]'])
     )
 
 
-def _string(raw: bytes, path: list[str]) -> str | None:
+def _string(node: _Node, path: list[str]) -> str | None:
     """A JSON value bound to a Java `String`: scalars are coerced with their text kept."""
+    raw = node.raw
     first = raw[:1]
     if first == b'"':
         return msgspec.json.decode(raw, type=str)
     if first == b"n":
         return None
     if first in (b"{", b"["):
-        raise _mismatch("java.lang.String", msgspec.json.decode(raw), path)
+        raise _mismatch("java.lang.String", node, path)
     return raw.decode()
 
 
-def _raw_object(document: bytes) -> dict[str, bytes]:
+def _string_map(node: _Node, path: list[str]) -> dict[str, str | None]:
+    if node.raw[:1] != b"{":
+        raise _mismatch(STRING_MAP_TYPE, node, path)
     return {
-        key: bytes(raw) for key, raw in msgspec.json.decode(document, type=dict[str, msgspec.Raw]).items()
-    }
-
-
-def _string_map(document: bytes, path: list[str]) -> dict[str, str | None]:
-    value = msgspec.json.decode(document)
-    if not isinstance(value, dict):
-        raise _mismatch(STRING_MAP_TYPE, value, path)
-    return {
-        key: _string(raw, [*path, f'java.util.LinkedHashMap["{key}"]'])
-        for key, raw in _raw_object(document).items()
+        key: _string(value, [*path, f'java.util.LinkedHashMap["{key}"]']) for key, value in node.members()
     }
 
 
@@ -161,7 +300,7 @@ def parse_config_map(body: bytes) -> dict[str, str | None]:
     document = _document(body)
     if document.strip() == b"null":
         raise RequestBodyError("Request body must be a JSON object, not null")
-    return _string_map(document, [])
+    return _string_map(_Node(document, 0), [])
 
 
 def parse_initial_state(value: str | None) -> str | None:
@@ -180,37 +319,37 @@ def parse_initial_state(value: str | None) -> str | None:
     return state
 
 
+# Connect compat: the order Jackson lists known properties in (its property hash table's).
+_CREATE_FIELDS = ["config", "name", "initial_state"]
+_OFFSET_FIELDS = ["partition", "offset"]
+
+
 def parse_create_request(body: bytes) -> tuple[str, dict[str, str | None], str | None]:
     """`POST /connectors` body → (trimmed name, config, target state or None)."""
-    document = _document(body)
-    value = msgspec.json.decode(document)
-    if value is None:
+    document = _document(body, CREATE_REQUEST_CLASS)
+    root = _Node(document, 0)
+    if root.raw == b"null":
         raise RequestBodyError("Request body must be a JSON object, not null")
-    if not isinstance(value, dict):
-        raise _mismatch(CREATE_REQUEST_CLASS, value, [])
-    known = ["name", "config", "initial_state"]
-    fields = _raw_object(document)
+    if root.raw[:1] != b"{":
+        raise _mismatch(CREATE_REQUEST_CLASS, root, [])
+    fields = dict(root.members())
     for field in fields:
-        if field not in known:
-            raise _unrecognized(field, CREATE_REQUEST_CLASS, known, [])
+        if field not in _CREATE_FIELDS:
+            raise _unrecognized(field, CREATE_REQUEST_CLASS, _CREATE_FIELDS, root, [])
     name = None
     if "name" in fields:
         name = _string(fields["name"], [f'{CREATE_REQUEST_CLASS}["name"]'])
-    config_raw = fields.get("config", b"null")
-    if config_raw == b"null":
+    config_node = fields.get("config")
+    if config_node is None or config_node.raw == b"null":
         # Connect answers 500 (a NullPointerException) when `config` is missing or null.
         raise RequestBodyError("Connector config is missing from the request body (`config`)")
-    config = _string_map(config_raw, [f'{CREATE_REQUEST_CLASS}["config"]'])
+    config = _string_map(config_node, [f'{CREATE_REQUEST_CLASS}["config"]'])
     state_value = None
     if "initial_state" in fields:
-        raw_state = fields["initial_state"]
-        if raw_state[:1] in (b"{", b"["):
-            raise _mismatch(
-                INITIAL_STATE_CLASS,
-                msgspec.json.decode(raw_state),
-                [f'{CREATE_REQUEST_CLASS}["initial_state"]'],
-            )
-        state_value = _string(raw_state, [])
+        state_node = fields["initial_state"]
+        if state_node.raw[:1] in (b"{", b"["):
+            raise _mismatch(INITIAL_STATE_CLASS, state_node, [f'{CREATE_REQUEST_CLASS}["initial_state"]'])
+        state_value = _string(state_node, [])
     # Connect compat: ConnectorsResource.createConnector trims the name; absent means "".
     return ("" if name is None else name.strip()), config, parse_initial_state(state_value)
 
@@ -218,39 +357,47 @@ def parse_create_request(body: bytes) -> tuple[str, dict[str, str | None], str |
 def parse_connector_offsets(body: bytes) -> list[ConnectorOffset]:
     """`PATCH /connectors/{c}/offsets` body (`ConnectorOffsets`).
 
+    A null or missing `partition` is passed on: the herder answers it in Connect's words, which
+    differ for source and sink connectors.
+
     Raises:
         RequestBodyError: Jackson would refuse the body (500).
         BadRequestError: `offsets` is missing or empty (Connect's 400 text).
     """
-    document = _document(body)
-    value = msgspec.json.decode(document)
-    if not isinstance(value, dict):
-        if value is None:
+    document = _document(body, OFFSETS_CLASS)
+    root = _Node(document, 0)
+    if root.raw[:1] != b"{":
+        if root.raw == b"null":
             raise RequestBodyError("Request body must be a JSON object, not null")
-        raise _mismatch(OFFSETS_CLASS, value, [])
-    for field in value:
+        raise _mismatch(OFFSETS_CLASS, root, [])
+    fields = dict(root.members())
+    for field in fields:
         if field != "offsets":
-            raise _unrecognized(field, OFFSETS_CLASS, ["offsets"], [])
-    items = value.get("offsets")
-    if items is not None and not isinstance(items, list):
+            raise _unrecognized(field, OFFSETS_CLASS, ["offsets"], root, [])
+    items = fields.get("offsets")
+    if items is not None and items.raw != b"null" and items.raw[:1] != b"[":
         raise _mismatch(OFFSET_LIST_TYPE, items, [f'{OFFSETS_CLASS}["offsets"]'])
-    if not items:
+    elements = items.elements() if items is not None and items.raw != b"null" else []
+    if not elements:
         raise BadRequestError("Partitions / offsets need to be provided for an alter offsets request")
-    return [_connector_offset(index, item) for index, item in enumerate(items)]
+    return [_connector_offset(index, item) for index, item in enumerate(elements)]
 
 
-def _connector_offset(index: int, item: Any) -> ConnectorOffset:
+def _connector_offset(index: int, item: _Node) -> ConnectorOffset:
     path = [f'{OFFSETS_CLASS}["offsets"]', f"java.util.ArrayList[{index}]"]
-    if not isinstance(item, dict):
+    if item.raw[:1] != b"{":
         raise _mismatch(OFFSET_CLASS, item, path)
-    for field in item:
-        if field not in ("partition", "offset"):
-            raise _unrecognized(field, OFFSET_CLASS, ["partition", "offset"], path)
-    partition = item.get("partition")
-    offset = item.get("offset")
-    for name, part in (("partition", partition), ("offset", offset)):
-        if part is not None and not isinstance(part, dict):
-            raise _mismatch(OBJECT_MAP_TYPE, part, [*path, f'{OFFSET_CLASS}["{name}"]'])
-    if partition is None:
-        raise BadRequestError("The partition of a connector offset may not be null")
-    return ConnectorOffset(partition=partition, offset=offset)
+    fields = dict(item.members())
+    for field in fields:
+        if field not in _OFFSET_FIELDS:
+            raise _unrecognized(field, OFFSET_CLASS, _OFFSET_FIELDS, item, path)
+    parts: dict[str, dict[str, Any] | None] = {}
+    for name in _OFFSET_FIELDS:
+        node = fields.get(name)
+        if node is None or node.raw == b"null":
+            parts[name] = None
+        elif node.raw[:1] != b"{":
+            raise _mismatch(OBJECT_MAP_TYPE, node, [*path, f'{OFFSET_CLASS}["{name}"]'])
+        else:
+            parts[name] = node.value()
+    return ConnectorOffset(partition=parts["partition"], offset=parts["offset"])

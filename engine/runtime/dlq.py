@@ -6,6 +6,12 @@ partition if missing (replication factor `errors.deadletterqueue.topic.replicati
 to the number of brokers so a small cluster still gets one). With
 `errors.deadletterqueue.context.headers.enable`, the `__connect.errors.*` headers say where and why
 the record failed.
+
+`__connect.errors.exception.class.name` names Connect's Java class for the engine's exceptions
+that mirror one (`DataError` is `org.apache.kafka.connect.errors.DataException`, ...), since
+consumers of a dead letter queue match on it; any other exception gets its Python qualified name.
+The message and stack trace headers, status traces and the error log keep Python's names: they
+come with Python frames, and a Java class name over Python frames would point nowhere.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]  # NewTopic is
     NewTopic,
 )
 
-from engine.errors import ConnectError
+from engine.errors import ConfigError, ConnectError, DataError, RetriableError
 from engine.pipeline import RawRecord
 from engine.runtime.clients import admin_config, dlq_producer_config
 from engine.runtime.errors import ErrorContext, ErrorCounters, ErrorHandlingConfig, error_details
@@ -29,6 +35,7 @@ __all__ = [
     "DeadLetterQueueReporter",
     "context_headers",
     "ensure_topic",
+    "exception_class_name",
 ]
 
 logger = logging.getLogger("engine.runtime.errors")
@@ -44,6 +51,13 @@ ERROR_HEADER_EXECUTING_CLASS = HEADER_PREFIX + "class.name"
 ERROR_HEADER_EXCEPTION = HEADER_PREFIX + "exception.class.name"
 ERROR_HEADER_EXCEPTION_MESSAGE = HEADER_PREFIX + "exception.message"
 ERROR_HEADER_EXCEPTION_STACK_TRACE = HEADER_PREFIX + "exception.stacktrace"
+
+_JAVA_EXCEPTION_CLASSES: dict[type[BaseException], str] = {
+    DataError: "org.apache.kafka.connect.errors.DataException",
+    ConnectError: "org.apache.kafka.connect.errors.ConnectException",
+    RetriableError: "org.apache.kafka.connect.errors.RetriableException",
+    ConfigError: "org.apache.kafka.common.config.ConfigException",
+}
 
 DLQ_NUM_PARTITIONS = 1
 ADMIN_TIMEOUT_S = 30.0
@@ -72,11 +86,24 @@ def context_headers(context: ErrorContext, connector: str, task: int) -> list[tu
     ]
     details = error_details(context.error)
     headers += [
-        (ERROR_HEADER_EXCEPTION, _utf8(details["class"])),
+        (ERROR_HEADER_EXCEPTION, _utf8(exception_class_name(context.error))),
         (ERROR_HEADER_EXCEPTION_MESSAGE, _utf8(details["message"])),
         (ERROR_HEADER_EXCEPTION_STACK_TRACE, _utf8(details["stacktrace"])),
     ]
     return headers
+
+
+def exception_class_name(error: BaseException) -> str:
+    """The class name the exception header shows: Connect's Java name for the engine's
+    exceptions that mirror one (exact classes only: a subclass is its own class, as in Java),
+    otherwise `module.QualName` (`QualName` for builtins)."""
+    cls = type(error)
+    java = _JAVA_EXCEPTION_CLASSES.get(cls)
+    if java is not None:
+        return java
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def ensure_topic(admin: AdminClient, topic: str, replication_factor: int) -> None:

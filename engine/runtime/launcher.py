@@ -57,6 +57,7 @@ from engine.runtime.protocol import (
     decode_event,
     encode,
 )
+from engine.secrets import mask_secrets
 
 if TYPE_CHECKING:
     from engine.worker.config import WorkerConfig
@@ -105,7 +106,6 @@ ImportError there). None of them may create a Kafka client or a thread at import
 _REQUEST_TIMEOUT_S = 60.0
 _POP_MAX = 256
 _READ_WAIT_S = 0.5
-_HIDDEN = "[hidden]"
 
 log = logging.getLogger("engine.runtime.launcher")
 
@@ -367,11 +367,7 @@ class InstanceHandle:
                 self._loop.call_soon_threadsafe(self._on_reader_done)
 
     def _scrub(self, text: str | None) -> str | None:
-        if text is None:
-            return None
-        for secret in self._secrets:
-            text = text.replace(secret, _HIDDEN)
-        return text
+        return mask_secrets(text, self._secrets)
 
     def _on_frames(self, frames: list[bytes]) -> None:
         if not self._rings_unlinked:
@@ -656,7 +652,7 @@ class Launcher:
                 control.push(frame)
                 child = self._context.Process(
                     target=process_main.main,
-                    args=(role, control.name, events.name, self._runner),
+                    args=(role, control.name, events.name, self._runner, tuple(secrets)),
                     name=f"kconnect {description}",
                 )
                 # Process.start talks to the forkserver over a socket; keep it off the loop.

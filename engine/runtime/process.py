@@ -6,6 +6,12 @@ the task loop (`engine.runtime.source`/`sink`). Whatever escapes becomes `Status
 trace)` with a Connect-style trace and exit code 1; a clean return becomes `Stopped` and exit
 code 0. The supervisor coordinates shutdown through `Stop`, so SIGTERM and SIGINT are ignored
 here (a terminal's Ctrl-C reaches the whole process group, and the worker decides what stops).
+
+Secret values (PASSWORD-typed and provider-resolved config values, passed by the launcher) never
+reach this process's output: a logging filter masks them in every record, and `sys.stdout` and
+`sys.stderr` are wrapped so that text written outside logging (an uncaught exception printed by
+Python, a `print` in connector code) is masked too. Bytes written straight to file descriptor 2 by
+native code are not seen.
 """
 
 from __future__ import annotations
@@ -18,14 +24,15 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 from engine.api.task import SinkTask, SourceTask
 from engine.errors import ConnectError
 from engine.runtime.channel import Channel
 from engine.runtime.protocol import Heartbeat, StartConnector, StartTask, StatusChanged, Stopped
+from engine.secrets import mask_secrets
 
 __all__ = [
     "HEARTBEAT_INTERVAL_S",
@@ -47,6 +54,7 @@ START_TIMEOUT_S = 60.0
 _MAX_CAUSES = 8
 _MAX_TRACE_CHARS = 64 * 1024
 """A longer trace is cut: it must fit one event frame, and nobody reads past this anyway."""
+
 
 log = logging.getLogger("engine.runtime.process")
 
@@ -112,6 +120,69 @@ def format_trace(exc: BaseException) -> str:
     return "\n".join(lines)
 
 
+class _SecretFilter(logging.Filter):
+    """Masks the secrets in a record's message and exception text.
+
+    The record is rewritten in place (message merged with its args, exception and stack text
+    formatted and masked), so every handler and formatter downstream sees the masked text only.
+    """
+
+    def __init__(self, secrets: Collection[str]) -> None:
+        super().__init__()
+        self._secrets = sorted((s for s in secrets if s), key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        record.msg = mask_secrets(record.getMessage(), self._secrets)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.exc_info = None
+        if record.exc_text:
+            record.exc_text = mask_secrets(record.exc_text, self._secrets)
+        if record.stack_info:
+            record.stack_info = mask_secrets(record.stack_info, self._secrets)
+        return True
+
+
+class _MaskingStream:
+    """A text stream that masks secrets in what is written to the stream it wraps.
+
+    Text is held until a newline (or `flush`) so a secret split over two `write` calls, as
+    `print` and `traceback` do, is still found; a secret spanning lines is not.
+    """
+
+    def __init__(self, stream: IO[str], secrets: Collection[str]) -> None:
+        self._stream = stream
+        self._secrets = sorted((s for s in secrets if s), key=len, reverse=True)
+        self._pending = ""
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            self._pending += text
+            head, sep, self._pending = self._pending.rpartition("\n")
+            if sep:
+                self._stream.write(mask_secrets(head + sep, self._secrets))
+        return len(text)
+
+    def writelines(self, lines: Collection[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._pending:
+                self._stream.write(mask_secrets(self._pending, self._secrets))
+                self._pending = ""
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        # fileno, isatty, encoding, ... come from the wrapped stream.
+        return getattr(self._stream, name)
+
+
 class _ContextFilter(logging.Filter):
     """Adds `kconnect_context` (`connector=... task=...`) to every record of this process."""
 
@@ -124,9 +195,20 @@ class _ContextFilter(logging.Filter):
         return True
 
 
-def _setup_logging() -> _ContextFilter:
+def _mask_streams(secrets: Collection[str]) -> None:
+    """Wraps `sys.stdout` and `sys.stderr` so text written outside logging is masked too."""
+    if not any(secrets):
+        return
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, _MaskingStream):
+            setattr(sys, name, _MaskingStream(stream, secrets))
+
+
+def _setup_logging(secrets: Collection[str]) -> _ContextFilter:
     context = _ContextFilter()
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_SecretFilter(secrets))
     handler.addFilter(context)
     handler.setFormatter(
         logging.Formatter("[%(asctime)s] %(levelname)s [%(kconnect_context)s] %(message)s (%(name)s)")
@@ -218,7 +300,13 @@ def _flush_streams() -> None:
             stream.flush()
 
 
-def main(role: str, control_ring: str, event_ring: str, runner: str | None = None) -> None:
+def main(
+    role: str,
+    control_ring: str,
+    event_ring: str,
+    runner: str | None = None,
+    secrets: Collection[str] = (),
+) -> None:
     """Runs one connector or task process to its end; never returns (the process exits).
 
     Args:
@@ -227,10 +315,13 @@ def main(role: str, control_ring: str, event_ring: str, runner: str | None = Non
         event_ring: name of the ring this process pushes events on.
         runner: `module:function` taking `(start, channel)` that replaces the connector main or
             the task loop (tests and tools).
+        secrets: values replaced with `[hidden]` in everything this process logs or prints
+            (the status trace is masked by the supervisor, which holds the same values).
     """
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    context = _setup_logging()
+    _mask_streams(secrets)
+    context = _setup_logging(secrets)
     try:
         channel = Channel.open(control_ring, event_ring)
     except (OSError, ValueError):
@@ -255,7 +346,8 @@ def main(role: str, control_ring: str, event_ring: str, runner: str | None = Non
             trace = format_trace(e)
         except MemoryError:
             trace = _exception_name(e)
-        trace = trace[:_MAX_TRACE_CHARS]
+        # Masked before the cut, which could otherwise leave half a secret the supervisor misses.
+        trace = mask_secrets(trace, secrets)[:_MAX_TRACE_CHARS]
         log.error("The %s failed and stops:\n%s", role, trace)
         try:
             channel.emit(StatusChanged(state="FAILED", trace=trace))

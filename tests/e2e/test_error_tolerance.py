@@ -79,8 +79,7 @@ def test_a_bad_sink_record_goes_to_the_dead_letter_queue_with_its_bytes_and_cont
     )
     assert worker.state(name) == ("RUNNING", ["RUNNING"])
     assert worker.call("DELETE", f"/connectors/{name}") == (204, None)
-    if exception_class != "org.apache.kafka.connect.errors.DataException":
-        pytest.xfail(f"engine/runtime/dlq.py names the exception class {exception_class}, not Connect's")
+    assert exception_class == "org.apache.kafka.connect.errors.DataException"
 
 
 def test_a_bad_source_record_is_skipped_logged_and_counted(

@@ -1,8 +1,7 @@
 """End to end: malformed bodies, invalid configs and unknown names give exactly Connect's answers.
 
 Every expected status and body below was recorded from a real Kafka Connect 4.3.1 standalone worker
-(`ConnectStandalone` with the FileStream connectors) sent the same requests. Cases where kconnect's
-text still differs are strict xfails naming the difference, so they fail loudly once fixed.
+(`ConnectStandalone` with the FileStream connectors) sent the same requests.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ SEE_VALIDATE = (
     "\nYou can also find the above list of errors at the endpoint "
     "`/connector-plugins/{connectorType}/config/validate`"
 )
-JACKSON_TEXT = "engine/rest/bodies.py: Jackson's exact text for this input is not reproduced yet"
 
 
 def _source(tmp: str) -> dict[str, str]:
@@ -42,7 +40,6 @@ MALFORMED = [
         "Unexpected character ('n' (code 110)): was expecting double-quote to start field name"
         + LOCATION
         + "line: 1, column: 2]",
-        marks=pytest.mark.xfail(strict=True, reason=JACKSON_TEXT),
         id="not-json",
     ),
     pytest.param(
@@ -53,7 +50,6 @@ MALFORMED = [
         f'Unrecognized field "bogus" (class {CREATE_REQUEST}), not marked as ignorable (3 known '
         f'properties: "config", "name", "initial_state"){LOCATION}line: 1, column: 123] (through '
         f'reference chain: {CREATE_REQUEST}["bogus"])',
-        marks=pytest.mark.xfail(strict=True, reason=JACKSON_TEXT),
         id="unknown-field",
     ),
     pytest.param(
@@ -62,7 +58,6 @@ MALFORMED = [
         b'{"name": "x", "config": ["a"]}',
         f"Cannot deserialize value of type `{STRING_MAP}` from Array value (token `JsonToken.START_ARRAY`)"
         f'{LOCATION}line: 1, column: 25] (through reference chain: {CREATE_REQUEST}["config"])',
-        marks=pytest.mark.xfail(strict=True, reason=JACKSON_TEXT),
         id="config-not-a-map",
     ),
     pytest.param(
@@ -71,7 +66,6 @@ MALFORMED = [
         b"[1,2]",
         f"Cannot deserialize value of type `{STRING_MAP}` from Array value (token `JsonToken.START_ARRAY`)"
         f"{LOCATION}line: 1, column: 1]",
-        marks=pytest.mark.xfail(strict=True, reason=JACKSON_TEXT),
         id="put-config-not-a-map",
     ),
 ]

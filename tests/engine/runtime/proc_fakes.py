@@ -7,9 +7,11 @@ chosen by the `behaviour` key of the connector or task config, so one class cove
 
 from __future__ import annotations
 
+import logging
 import os
 import resource
 import signal
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -138,12 +140,35 @@ def run_task(start: StartTask, channel: Channel) -> None:
         os.kill(os.getpid(), signal.SIGSEGV)
     if behaviour == "system-exit":
         raise SystemExit(4)
+    if behaviour == "leak":
+        _leak(start.connector_config[PASSWORD])
     while True:
         for message in channel.poll_control(0.1):
             if isinstance(message, Stop) and behaviour != "ignore-stop":
                 return
             if isinstance(message, SetTargetState):
                 channel.emit(StatusChanged(state="PAUSED" if message.state == "PAUSED" else "RUNNING"))
+
+
+def _leak(password: str) -> None:
+    """Puts `password` in a log line, a logged exception, a print, an uncaught thread exception
+    and the exception that fails the task: the process must mask every one."""
+    log = logging.getLogger("proc_fakes")
+    log.info("Logging in with %s", password)
+    try:
+        raise ValueError(f"refused {password}")
+    except ValueError:
+        log.exception("Login failed")
+    print(f"printed {password}", file=sys.stderr)
+    print(f"stdout {password}")
+    thread = threading.Thread(target=_raise_in_thread, args=(password,))
+    thread.start()
+    thread.join()
+    raise RuntimeError(f"Login with {password} refused")
+
+
+def _raise_in_thread(password: str) -> None:
+    raise RuntimeError(f"thread saw {password}")
 
 
 def _exhaust_memory() -> None:

@@ -2,9 +2,11 @@
 
 from typing import Any
 
-from engine.errors import DataError
+import pytest
+
+from engine.errors import ConfigError, ConnectError, DataError, NotFoundError, RetriableError
 from engine.pipeline import RawRecord
-from engine.runtime.dlq import DeadLetterQueueReporter, context_headers
+from engine.runtime.dlq import DeadLetterQueueReporter, context_headers, exception_class_name
 from engine.runtime.errors import ErrorContext, ErrorCounters, ErrorHandlingConfig, Stage
 
 
@@ -46,9 +48,30 @@ def test_context_headers_in_connects_order() -> None:
     assert values["__connect.errors.partition"] == b"3"
     assert values["__connect.errors.offset"] == b"17"
     assert values["__connect.errors.task.id"] == b"2"
+    assert values["__connect.errors.exception.class.name"] == b"org.apache.kafka.connect.errors.DataException"
     assert values["__connect.errors.exception.message"] == b"Converting byte[] to Kafka Connect data failed"
     stacktrace = values["__connect.errors.exception.stacktrace"]
     assert stacktrace is not None and stacktrace.startswith(b"Traceback")
+
+
+class CustomDataError(DataError):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("error", "name"),
+    [
+        (DataError("x"), "org.apache.kafka.connect.errors.DataException"),
+        (ConnectError("x"), "org.apache.kafka.connect.errors.ConnectException"),
+        (RetriableError("x"), "org.apache.kafka.connect.errors.RetriableException"),
+        (ConfigError("x"), "org.apache.kafka.common.config.ConfigException"),
+        (NotFoundError("x"), "engine.errors.NotFoundError"),
+        (CustomDataError("x"), f"{__name__}.CustomDataError"),
+        (ValueError("x"), "ValueError"),
+    ],
+)
+def test_exception_class_name_is_connects_java_name_for_its_mirrors(error: BaseException, name: str) -> None:
+    assert exception_class_name(error) == name
 
 
 def test_reporter_produces_the_original_bytes_with_or_without_context_headers() -> None:

@@ -115,17 +115,22 @@ class Child:
     """`process.main` in a fresh interpreter, on rings the test owns."""
 
     def __init__(
-        self, role: str, runner: str | None = "proc_fakes:run_task", wrapper: str | None = None
+        self,
+        role: str,
+        runner: str | None = "proc_fakes:run_task",
+        wrapper: str | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         base = f"kconnect-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.control = RingBuffer.create(f"{base}-ctl", 1 << 16)
         self.events = RingBuffer.create(f"{base}-evt", 1 << 16)
-        args = f"{role!r}, {self.control.name!r}, {self.events.name!r}, {runner!r}"
+        args = f"{role!r}, {self.control.name!r}, {self.events.name!r}, {runner!r}, {secrets!r}"
         code = f"from engine.runtime.process import main; main({args})"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(FAKES), *sys.path])}
         argv = [sys.executable, "-c", code]
         if wrapper is not None:
             argv = [sys.executable, "-c", wrapper, *argv]
+        self.backlog: list[Event] = []
         self.grandchild: int | None = None
         self.popen = subprocess.Popen(
             argv, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -135,8 +140,11 @@ class Child:
         seen: list[Event] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for frame in self.events.pop_many(64, 0.2):
-                event = decode_event(frame)
+            # Events popped past the match wait in `backlog` for the next call.
+            if not self.backlog:
+                self.backlog = [decode_event(frame) for frame in self.events.pop_many(64, 0.2)]
+            while self.backlog:
+                event = self.backlog.pop(0)
                 seen.append(event)
                 if isinstance(event, predicate):
                     return seen
@@ -187,6 +195,32 @@ def test_main_runs_the_task_and_logs_with_its_context(children: list[Child]) -> 
     assert "do-not-print-me" not in stderr
     # The child closed its rings on the way out.
     assert child.events.closed
+
+
+def test_main_masks_secrets_in_logs_prints_uncaught_exceptions_and_the_trace(children: list[Child]) -> None:
+    # The launcher passes the password and a second, shorter secret contained in it.
+    child = Child("task", secrets=("print-me", "do-not-print-me"))
+    children.append(child)
+    child.control.push(encode(_start_task("leak")))
+    events = child.events_until(StatusChanged)  # RUNNING
+    events = child.events_until(StatusChanged)  # FAILED
+    failed = [e for e in events if isinstance(e, StatusChanged)][-1]
+    assert failed.trace is not None
+    assert failed.trace.startswith("RuntimeError: Login with [hidden] refused")
+    stdout, stderr = child.popen.communicate(timeout=10)
+    assert child.popen.returncode == 1
+    for text in (
+        "Logging in with [hidden] (proc_fakes)",
+        "Login failed (proc_fakes)\nTraceback",
+        "ValueError: refused [hidden]",
+        "printed [hidden]",
+        "RuntimeError: thread saw [hidden]",
+        "The task failed and stops:\nRuntimeError: Login with [hidden] refused",
+    ):
+        assert text in stderr
+    assert "stdout [hidden]" in stdout
+    assert "do-not-print-me" not in stdout + stderr
+    assert "not-" not in stdout + stderr  # longest first: no half-masked `do-not-[hidden]-me`
 
 
 def test_main_stops_cleanly_on_stop(children: list[Child]) -> None:
