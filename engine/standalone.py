@@ -99,12 +99,12 @@ class RegistryPlugins:
         return class_path(self._registry.connector_class(connector_class))
 
     def validate(self, config: Mapping[str, str | None], raw: Mapping[str, str | None]) -> ConfigInfos:
-        from engine.config.connector import validate_connector  # noqa: PLC0415  # see connector_class_path
+        from engine.config.validation import validate_connector  # noqa: PLC0415  # see connector_class_path
 
         return validate_connector(self._registry, config, raw=raw, override_policy=self._override_policy)
 
     def check_validate_request_type(self, plugin_type: str, config: Mapping[str, str | None]) -> None:
-        from engine.config.connector import check_validate_request_type  # noqa: PLC0415  # as above
+        from engine.config.validation import check_validate_request_type  # noqa: PLC0415  # as above
 
         check_validate_request_type(plugin_type, config)
 

@@ -16,6 +16,7 @@ from engine.errors import ConfigError
 
 __all__ = [
     "NO_DEFAULT",
+    "WIDTHS",
     "ConfigKey",
     "ConfigSpec",
     "ConfigType",
@@ -56,6 +57,10 @@ class Importance(enum.Enum):
     HIGH = "HIGH"
     MEDIUM = "MEDIUM"
     LOW = "LOW"
+
+
+WIDTHS = ("NONE", "SHORT", "MEDIUM", "LONG")
+"""Connect's `ConfigDef.Width`: how wide a UI should make a key's field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +202,13 @@ class ConfigKey:
     order_in_group: int = -1
     display_name: str | None = None
     dependents: tuple[str, ...] = ()
+    width: str = "NONE"
+
+    def __post_init__(self) -> None:
+        if self.width not in WIDTHS:
+            raise ValueError(
+                f"Configuration {self.name} has width {self.width!r}, not one of {', '.join(WIDTHS)}."
+            )
 
     @property
     def required(self) -> bool:

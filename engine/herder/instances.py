@@ -81,7 +81,7 @@ class Launcher(Protocol):
 
 
 class ConnectorPlugins(Protocol):
-    """Plugin lookup and connector config validation (engine.plugins, engine.config.connector)."""
+    """Plugin lookup and connector config validation (engine.plugins, engine.config.validation)."""
 
     def connector_type(self, connector_class: str) -> ConnectorType:
         """Raises ConnectError (500) in Connect's words when no connector matches."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from engine.api.config import ConfigKey, ConfigSpec, ConfigType, Importance, one_of
 
-__all__ = ["CONVERTER_SPECS", "CONVERTER_WIDTHS", "NATIVE_PLUGINS"]
+__all__ = ["CONVERTER_SPECS", "NATIVE_PLUGINS"]
 
 _CONVERTERS = "org.apache.kafka.connect.converters."
 _JSON = "org.apache.kafka.connect.json.JsonConverter"
@@ -75,6 +75,7 @@ CONVERTER_SPECS: dict[str, ConfigSpec] = {
                 group="Schemas",
                 order_in_group=0,
                 display_name="Enable Schemas",
+                width="MEDIUM",
             ),
             ConfigKey(
                 "schemas.cache.size",
@@ -85,6 +86,7 @@ CONVERTER_SPECS: dict[str, ConfigSpec] = {
                 group="Schemas",
                 order_in_group=1,
                 display_name="Schema Cache Size",
+                width="MEDIUM",
             ),
             ConfigKey(
                 "decimal.format",
@@ -97,6 +99,7 @@ CONVERTER_SPECS: dict[str, ConfigSpec] = {
                 group="Serialization",
                 order_in_group=0,
                 display_name="Decimal Format",
+                width="MEDIUM",
             ),
             ConfigKey(
                 "replace.null.with.default",
@@ -108,6 +111,7 @@ CONVERTER_SPECS: dict[str, ConfigSpec] = {
                 group="Serialization",
                 order_in_group=1,
                 display_name="Replace null with default",
+                width="MEDIUM",
             ),
         ]
     ),
@@ -121,6 +125,7 @@ CONVERTER_SPECS: dict[str, ConfigSpec] = {
                 default="UTF-8",
                 importance=Importance.HIGH,
                 display_name="Encoding",
+                width="MEDIUM",
             ),
         ]
     ),
@@ -128,12 +133,3 @@ CONVERTER_SPECS: dict[str, ConfigSpec] = {
     _STORAGE + "SimpleHeaderConverter": ConfigSpec(),
 }
 """Each native converter's own keys, as `GET /connector-plugins/{plugin}/config` lists them."""
-
-CONVERTER_WIDTHS = {
-    "schemas.enable": "MEDIUM",
-    "schemas.cache.size": "MEDIUM",
-    "decimal.format": "MEDIUM",
-    "replace.null.with.default": "MEDIUM",
-    "converter.encoding": "MEDIUM",
-}
-"""Connect's `Width` of the converter keys (others are NONE)."""

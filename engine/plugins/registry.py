@@ -24,9 +24,10 @@ from pathlib import Path
 
 from engine import __version__ as ENGINE_VERSION
 from engine.api.connector import Connector, SinkConnector, SourceConnector
+from engine.config.connector import connector_spec
 from engine.errors import ConnectError, NotFoundError
 from engine.herder.entities import ConfigInfos, ConfigKeyInfo, ConnectorType, PluginInfo
-from engine.plugins.catalog import CONVERTER_SPECS, CONVERTER_WIDTHS, NATIVE_PLUGINS
+from engine.plugins.catalog import CONVERTER_SPECS, NATIVE_PLUGINS
 
 __all__ = ["ENTRY_POINT_GROUP", "PLUGINS_FILE", "PluginDesc", "PluginRegistry", "class_path", "load_class"]
 
@@ -268,18 +269,18 @@ class PluginRegistry:
         self, config: Mapping[str, str | None], raw: Mapping[str, str | None] | None = None
     ) -> ConfigInfos:
         """Connect's validate body for a resolved connector config; values a config provider
-        resolved are shown as in `raw` (see `engine.config.connector.validate_connector`).
+        resolved are shown as in `raw` (see `engine.config.validation.validate_connector`).
 
         Raises:
             BadRequestError: no `connector.class`; ConnectError: no connector matches it.
         """
-        from engine.config.connector import validate_connector  # noqa: PLC0415
+        from engine.config.validation import validate_connector  # noqa: PLC0415
 
         return validate_connector(self, config, raw=raw, override_policy=self.override_policy)
 
     def check_validate_request_type(self, plugin_type: str, config: Mapping[str, str | None]) -> None:
         """Raises BadRequestError when the validate path does not match `connector.class`."""
-        from engine.config.connector import check_validate_request_type  # noqa: PLC0415
+        from engine.config.validation import check_validate_request_type  # noqa: PLC0415
 
         check_validate_request_type(plugin_type, config)
 
@@ -308,8 +309,8 @@ class PluginRegistry:
         Raises:
             NotFoundError: `Unknown plugin {name}.`
         """
-        # Imported here: engine.config.connector validates through this registry.
-        from engine.config.connector import config_key_info, connector_spec  # noqa: PLC0415
+        # Imported here: engine.config.validation validates through this registry.
+        from engine.config.validation import config_key_info  # noqa: PLC0415
 
         plugin = self.find(name)
         if plugin is None and name.strip():
@@ -329,4 +330,4 @@ class PluginRegistry:
         spec = CONVERTER_SPECS.get(plugin.class_name)
         if spec is None:
             return []
-        return [config_key_info(k, width=CONVERTER_WIDTHS.get(k.name, "NONE")) for k in spec.keys.values()]
+        return [config_key_info(k) for k in spec.keys.values()]

@@ -1,9 +1,12 @@
 """Config keys declared once: parsing, Connect's error texts, validation and secrets."""
 
+import re
+
 import pytest
 
 from engine.api.config import (
     NO_DEFAULT,
+    WIDTHS,
     ConfigKey,
     ConfigSpec,
     ConfigType,
@@ -102,3 +105,19 @@ def test_defining_a_key_twice_or_an_invalid_default_fails() -> None:
         ConfigSpec.of([ConfigKey("a", ConfigType.INT, "", default=0, validator=at_least(1))])
     assert ConfigKey("b", ConfigType.INT, "").required
     assert ConfigKey("b", ConfigType.INT, "", default=NO_DEFAULT).required
+
+
+def test_width_defaults_to_none_and_must_be_a_connect_width() -> None:
+    assert ConfigKey("a", ConfigType.INT, "").width == "NONE"
+    assert [ConfigKey("a", ConfigType.INT, "", width=w).width for w in WIDTHS] == [
+        "NONE",
+        "SHORT",
+        "MEDIUM",
+        "LONG",
+    ]
+    with pytest.raises(
+        ValueError, match=re.escape("Configuration a has width 'WIDE', not one of NONE, SHORT, MEDIUM, LONG.")
+    ):
+        ConfigKey("a", ConfigType.INT, "", width="WIDE")
+    with pytest.raises(ValueError, match="width 'short'"):
+        ConfigKey("a", ConfigType.INT, "", width="short")

@@ -124,6 +124,9 @@ def test_plugin_config_lists_own_keys_then_framework_keys() -> None:
     json_keys = {k.name: k for k in registry().plugin_config("JsonConverter")}
     assert json_keys["schemas.enable"].default_value == "true"
     assert json_keys["schemas.enable"].width == "MEDIUM"
+    assert json_keys["converter.type"].width == "NONE"
+    string_keys = {k.name: k.width for k in registry().plugin_config("StringConverter")}
+    assert string_keys == {"converter.type": "NONE", "converter.encoding": "MEDIUM"}
     assert registry().plugin_config("RegexRouter") == []
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.config.connector import validate_connector
 from engine.config.transforms import PluginConfig
+from engine.config.validation import validate_connector
 from engine.pipeline import Pipeline
 from engine.plugins import PluginDesc, PluginRegistry, load_class
 from engine.plugins.catalog import NATIVE_PLUGINS
