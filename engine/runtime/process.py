@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import multiprocessing.forkserver
 import os
 import signal
 import sys
@@ -245,6 +246,22 @@ class _HeartbeatThread(threading.Thread):
         self._stopping.set()
 
 
+def _release_forkserver_liveness_pipe() -> None:
+    """Closes this process's copy of the pipe whose EOF tells the forkserver its supervisor died.
+
+    multiprocessing hands every forkserver child the write end of that pipe (so a child could use
+    the forkserver in turn). While any child holds it, the forkserver never sees EOF and outlives a
+    SIGKILLed supervisor, and its children, whose parent it is, never notice either: they would go
+    on producing with nobody to stop them. Our processes never start processes of their own.
+    """
+    server = multiprocessing.forkserver._forkserver  # private: the only handle on the fd
+    fd = server._forkserver_alive_fd
+    if fd is not None:
+        server._forkserver_alive_fd = None
+        with contextlib.suppress(OSError):  # already closed: nothing to release
+            os.close(fd)
+
+
 def _check_forkserver() -> None:
     """Warns when the forkserver this process was forked from had other threads running: a
     fork copies only the calling thread, so a lock held by another (say a librdkafka thread)
@@ -320,6 +337,7 @@ def main(
     """
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _release_forkserver_liveness_pipe()
     _mask_streams(secrets)
     context = _setup_logging(secrets)
     try:

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -553,3 +554,63 @@ def test_stale_rings_of_dead_workers_are_removed(tmp_path: Path) -> None:
     finally:
         for name in (stale, live, other):
             RingBuffer.unlink(name, missing_ok=True)
+
+
+_SUPERVISOR = """
+import asyncio, os, sys
+sys.path.insert(0, {fakes!r})
+from engine.herder.entities import ConnectorTaskId
+from engine.runtime.launcher import Launcher
+
+async def main():
+    launcher = Launcher({{}}, runner="proc_fakes:run_task")
+    handle = await launcher.start_task(
+        ConnectorTaskId(connector="conn", task=0),
+        {{"connector.class": "proc_fakes:ScriptedConnector"}},
+        {{"task.class": "proc_fakes:FakeSourceTask", "behaviour": ""}},
+        "STARTED",
+    )
+    await anext(handle.events)
+    print(handle.pid, flush=True)
+    await asyncio.sleep(600)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_sigkilled_supervisor_takes_its_forkserver_and_instances_down(tmp_path: Path) -> None:
+    # A supervisor killed with SIGKILL runs no cleanup; its task processes must still end by
+    # themselves, or they would go on producing next to the worker that replaces it.
+    script = tmp_path / "supervisor.py"
+    script.write_text(_SUPERVISOR.format(fakes=str(FAKES)))
+    supervisor = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    try:
+        assert supervisor.stdout is not None
+        task_pid = int(supervisor.stdout.readline())
+        forkserver_pid = int(Path(f"/proc/{task_pid}/stat").read_text().split(")")[-1].split()[1])  # ppid
+        assert _alive(task_pid) and _alive(forkserver_pid)
+        supervisor.kill()
+        supervisor.wait()
+        deadline = time.monotonic() + 15
+        while (_alive(task_pid) or _alive(forkserver_pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(task_pid), "the task process outlived its supervisor"
+        assert not _alive(forkserver_pid), "the forkserver outlived its supervisor"
+    finally:
+        supervisor.kill()
+        supervisor.wait()
+        if supervisor.stdout is not None:
+            supervisor.stdout.close()
+        for name in os.listdir("/dev/shm"):
+            if name.startswith(f"kconnect-{supervisor.pid}-"):
+                RingBuffer.unlink(name, missing_ok=True)
