@@ -254,10 +254,11 @@ def _release_forkserver_liveness_pipe() -> None:
     SIGKILLed supervisor, and its children, whose parent it is, never notice either: they would go
     on producing with nobody to stop them. Our processes never start processes of their own.
     """
-    server = multiprocessing.forkserver._forkserver  # private: the only handle on the fd
-    fd = server._forkserver_alive_fd
+    # Private attribute, absent from typeshed: the only handle multiprocessing gives on the fd.
+    server = multiprocessing.forkserver._forkserver
+    fd: int | None = getattr(server, "_forkserver_alive_fd", None)
     if fd is not None:
-        server._forkserver_alive_fd = None
+        server._forkserver_alive_fd = None  # type: ignore[attr-defined]
         with contextlib.suppress(OSError):  # already closed: nothing to release
             os.close(fd)
 
