@@ -199,8 +199,10 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     from engine.bench import cli as bench_cli
+    from engine.cluster import cli as cluster_cli
 
     bench_cli.add_parser(commands)
+    cluster_cli.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,143 @@
+"""What any worker of a cluster answers from its own copy of the internal topics (no leader).
+
+Connect compat: the `DistributedHerder` reads that are not forwarded: connector configs and task
+configs from the config topic snapshot, statuses from the status topic (every worker reports the
+same), plugins and validation locally, topics of the instances running here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from engine.config.providers import ConfigProviders
+from engine.errors import ForbiddenError, NotFoundError
+from engine.herder.assigned import AssignedWork
+from engine.herder.cluster_ports import ConfigSnapshot, StatusStore
+from engine.herder.configs import CONNECTOR_CLASS_CONFIG
+from engine.herder.entities import (
+    ConfigInfos,
+    ConfigKeyInfo,
+    ConnectorInfo,
+    ConnectorState,
+    ConnectorStateInfo,
+    ConnectorTaskId,
+    PluginInfo,
+    TaskInfo,
+    TaskState,
+)
+from engine.herder.instances import ConnectorPlugins
+from engine.storage.status_topic import Status
+
+__all__ = ["ClusterReads", "DistributedSettings"]
+
+
+@dataclass(frozen=True)
+class DistributedSettings:
+    """The worker settings the distributed herder needs."""
+
+    worker_id: str
+    url: str
+    request_timeout_s: float = 90.0
+    store_timeout_s: float = 30.0
+    task_shutdown_graceful_timeout_ms: int = 5000
+    topic_tracking_enable: bool = True
+    topic_tracking_allow_reset: bool = True
+    kafka_cluster_id: str | None = None
+
+
+class ClusterReads:
+    """The herder's read-only REST methods; the herder sets the attributes below."""
+
+    settings: DistributedSettings
+    _snapshot: ConfigSnapshot
+    _statuses: StatusStore
+    _plugins: ConnectorPlugins
+    _providers: ConfigProviders
+    _work: AssignedWork
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def _config_of(self, name: str, message: str) -> dict[str, str]:
+        config = self._snapshot.connector_configs.get(name)
+        if config is None:
+            raise NotFoundError(message)
+        return dict(config)
+
+    def _task_ids(self, name: str) -> list[ConnectorTaskId]:
+        count = self._snapshot.task_counts.get(name, 0)
+        return [
+            t for t in (ConnectorTaskId(name, i) for i in range(count)) if t in self._snapshot.task_configs
+        ]
+
+    async def connectors(self) -> list[str]:
+        return sorted(self._snapshot.connector_configs)
+
+    async def connector_info(self, name: str) -> ConnectorInfo:
+        config = self._config_of(name, f"Connector {name} not found")
+        kind = self._plugins.connector_type(config.get(CONNECTOR_CLASS_CONFIG, ""))
+        return ConnectorInfo(name, config, self._task_ids(name), kind)
+
+    async def connector_config(self, name: str) -> dict[str, str]:
+        return self._config_of(name, f"Connector {name} not found")
+
+    async def connector_status(self, name: str) -> ConnectorStateInfo:
+        status = await asyncio.to_thread(self._statuses.get, name)
+        if status is None:
+            raise NotFoundError(f"No status found for connector {name}")
+        tasks = await asyncio.to_thread(self._statuses.tasks, name)
+        config = self._snapshot.connector_configs.get(name, {})
+        kind = self._plugins.connector_type(config.get(CONNECTOR_CLASS_CONFIG, "")) if config else "unknown"
+        return ConnectorStateInfo(
+            name,
+            ConnectorState(status.state, status.worker_id, status.trace),  # type: ignore[arg-type]  # states are the Literal's values
+            sorted((_task_state(t) for t in tasks), key=lambda t: t.id),
+            kind,
+        )
+
+    async def task_status(self, name: str, task: int) -> TaskState:
+        for status in await asyncio.to_thread(self._statuses.tasks, name):
+            if status.id == ConnectorTaskId(name, task):
+                return _task_state(status)
+        raise NotFoundError(f"No status found for task {name}-{task}")
+
+    async def task_infos(self, name: str) -> list[TaskInfo]:
+        self._config_of(name, f"Connector {name} not found")
+        return [TaskInfo(t, dict(self._snapshot.task_configs[t])) for t in self._task_ids(name)]
+
+    # --- topics and offsets ------------------------------------------------------------------
+
+    async def connector_topics(self, name: str) -> list[str]:
+        if not self.settings.topic_tracking_enable:
+            raise ForbiddenError("Topic tracking is disabled.")
+        record = self._work.records.get(name)
+        return sorted(record.topics) if record is not None else []
+
+    async def reset_connector_topics(self, name: str) -> None:
+        if not self.settings.topic_tracking_enable:
+            raise ForbiddenError("Topic tracking is disabled.")
+        if not self.settings.topic_tracking_allow_reset:
+            raise ForbiddenError("Topic tracking reset is disabled.")
+        record = self._work.records.get(name)
+        if record is not None:
+            record.topics.clear()
+
+    # --- plugins -----------------------------------------------------------------------------
+
+    async def connector_plugins(self, connectors_only: bool) -> list[PluginInfo]:
+        return self._plugins.connector_plugins(connectors_only)
+
+    async def plugin_config(self, plugin: str) -> list[ConfigKeyInfo]:
+        return self._plugins.plugin_config(plugin)
+
+    async def validate_connector_config(
+        self, plugin_type: str, config: Mapping[str, str | None]
+    ) -> ConfigInfos:
+        self._plugins.check_validate_request_type(plugin_type, config)
+        return self._plugins.validate(self._providers.resolve(config), config)
+
+
+def _task_state(status: Status) -> TaskState:
+    number = status.id.task if isinstance(status.id, ConnectorTaskId) else 0
+    return TaskState(number, status.state, status.worker_id, status.trace)  # type: ignore[arg-type]  # states are the Literal's values
