@@ -7,6 +7,8 @@
 pub mod convert;
 pub mod data;
 pub mod errors;
+#[cfg(test)]
+mod perf;
 pub mod pipeline;
 pub mod py;
 pub mod ring;
