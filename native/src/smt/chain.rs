@@ -212,19 +212,30 @@ impl TransformChain {
     /// # Errors
     /// The first transform failure, naming its stage (`transformation <alias>`).
     pub fn apply(&self, mut record: Record) -> Result<Option<Record>, ChainError> {
+        Ok(self.apply_in_place(&mut record)?.then_some(record))
+    }
+
+    /// Runs every stage over one record where it is (no move of the record per stage).
+    ///
+    /// Returns `Ok(false)` when a stage dropped the record; after an error the record is
+    /// unspecified.
+    ///
+    /// # Errors
+    /// The first transform failure, naming its stage (`transformation <alias>`).
+    pub fn apply_in_place(&self, record: &mut Record) -> Result<bool, ChainError> {
         for stage in &self.stages {
             if let Some(predicate) = &stage.predicate {
-                if !(stage.negate ^ predicate.test(&record)) {
+                if !(stage.negate ^ predicate.test(record)) {
                     continue;
                 }
             }
-            match stage.transform.apply(record) {
-                Ok(Some(next)) => record = next,
-                Ok(None) => return Ok(None),
+            match stage.transform.apply_in_place(record) {
+                Ok(true) => {}
+                Ok(false) => return Ok(false),
                 Err(error) => return Err(stage_error(stage, error)),
             }
         }
-        Ok(Some(record))
+        Ok(true)
     }
 
     /// Runs the chain over a batch, appending one [`Outcome`] per record to `out`, in order: the

@@ -39,10 +39,30 @@ pub(crate) fn rewrite_operand(
     schemaless: impl FnOnce(Value) -> Result<Value, TransformError>,
     with_schema: impl FnOnce(&SchemaRef, Value) -> Result<(SchemaRef, Value), TransformError>,
 ) -> Result<Option<Record>, TransformError> {
-    if operand(&mut record, target).1.is_null() {
-        return Ok(Some(record));
+    rewrite_operand_in_place(&mut record, target, schemaless, with_schema)?;
+    Ok(Some(record))
+}
+
+/// [`rewrite_operand`] on a borrowed record, for [`super::Transform::apply_in_place`].
+///
+/// # Errors
+/// Whatever the chosen function returns.
+pub(crate) fn rewrite_operand_in_place(
+    record: &mut Record,
+    target: Target,
+    schemaless: impl FnOnce(Value) -> Result<Value, TransformError>,
+    with_schema: impl FnOnce(&SchemaRef, Value) -> Result<(SchemaRef, Value), TransformError>,
+) -> Result<(), TransformError> {
+    let (schema_slot, value_slot) = operand(record, target);
+    if value_slot.is_null() {
+        return Ok(());
     }
-    rewrite_operand_even_if_null(record, target, schemaless, with_schema)
+    let value = std::mem::take(value_slot);
+    match schema_slot {
+        None => *value_slot = schemaless(value)?,
+        Some(schema) => (*schema, *value_slot) = with_schema(schema, value)?,
+    }
+    Ok(())
 }
 
 /// The `apply` shared by the `$Key`/`$Value` SMTs: the operand is taken out of the record and

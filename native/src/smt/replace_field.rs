@@ -58,6 +58,9 @@ struct Plan {
     sources: Vec<usize>,
     /// Whether no input field feeds two output fields, so values can be moved instead of cloned.
     distinct: bool,
+    /// Whether `sources` is strictly increasing (the usual exclude/rename case), so the input's
+    /// value vector can be compacted in place into the output's.
+    in_order: bool,
 }
 
 /// The warnings Connect logs while configuring ReplaceField, for the caller to log when it builds
@@ -148,7 +151,8 @@ impl ReplaceField {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let distinct = sources.iter().enumerate().all(|(i, s)| !sources[..i].contains(s));
-        Ok(Arc::new(Plan { schema: Arc::new(schema), sources, distinct }))
+        let in_order = sources.windows(2).all(|w| w[0] < w[1]);
+        Ok(Arc::new(Plan { schema: Arc::new(schema), sources, distinct, in_order }))
     }
 
     fn apply_schemaless(&self, value: Value) -> Result<Value, TransformError> {
@@ -168,16 +172,32 @@ impl ReplaceField {
     fn apply_with_schema(&self, value: Value) -> Result<(SchemaRef, Value), TransformError> {
         let Struct { schema: input, mut values } = fields::require_struct(value, PURPOSE)?;
         let plan = self.plans.get_or_try_insert(&input, || self.plan(&input))?;
-        let mut updated = Vec::with_capacity(plan.sources.len());
-        for (field, &source) in plan.schema.fields.iter().zip(&plan.sources) {
-            let source_field = &input.fields[source];
-            let value = if plan.distinct {
-                fields::take_field_value(&mut values, source_field, self.replace_null_with_default)
-            } else {
-                fields::field_value(&values, source_field, self.replace_null_with_default)
-            };
-            fields::check_put(&field.name, &field.schema, &value)?;
-            updated.push(value);
+        let mut updated = if plan.in_order && values.len() == input.fields.len() {
+            // Output field i reads input field sources[i] >= i, which no earlier swap has touched
+            // (earlier swaps hit positions < i and sources < sources[i]). Compacting in place
+            // saves a vector and moves each value once, with no copy through the stack.
+            for (i, &source) in plan.sources.iter().enumerate() {
+                values.swap(i, source);
+            }
+            values.truncate(plan.sources.len());
+            values
+        } else {
+            let mut updated = Vec::with_capacity(plan.sources.len());
+            for &source in &plan.sources {
+                let source_field = &input.fields[source];
+                updated.push(if plan.distinct {
+                    fields::take_field_value(&mut values, source_field, false)
+                } else {
+                    fields::field_value(&values, source_field, false)
+                });
+            }
+            updated
+        };
+        for ((field, &source), value) in plan.schema.fields.iter().zip(&plan.sources).zip(&mut updated) {
+            if value.is_null() && self.replace_null_with_default {
+                *value = fields::or_default(Value::Null, &input.fields[source], true);
+            }
+            fields::check_put(&field.name, &field.schema, value)?;
         }
         let schema = Arc::clone(&plan.schema);
         Ok((Arc::clone(&schema), Value::Struct(Struct { schema, values: updated })))
@@ -226,13 +246,19 @@ fn parse_renames(mappings: &[String]) -> Result<Vec<(String, String)>, Transform
 }
 
 impl Transform for ReplaceField {
-    fn apply(&self, record: Record) -> Result<Option<Record>, TransformError> {
-        fields::rewrite_operand(
+    fn apply(&self, mut record: Record) -> Result<Option<Record>, TransformError> {
+        self.apply_in_place(&mut record)?;
+        Ok(Some(record))
+    }
+
+    fn apply_in_place(&self, record: &mut Record) -> Result<bool, TransformError> {
+        fields::rewrite_operand_in_place(
             record,
             self.target,
             |value| self.apply_schemaless(value),
             |_, value| self.apply_with_schema(value),
-        )
+        )?;
+        Ok(true)
     }
 }
 
@@ -396,6 +422,41 @@ mod tests {
         let both = ReplaceField::new(Target::Value, &props(&[("renames", "a:b")])).unwrap();
         let err = both.apply(value_record(Some(input), value)).unwrap_err();
         assert_eq!(err, TransformError::data("Cannot create field because of field name duplication b"));
+    }
+
+    #[test]
+    fn compaction_in_place_and_out_of_order_agree() {
+        // exclude=dont,foo keeps abc and etc (sources 1 and 3, compacted in place); swapped
+        // renames read each field's value through the old name (foo gets abc's value).
+        let input = four_fields();
+        let values = vec![s("whatever"), Value::Int32(42), Value::Boolean(true), s("etc")];
+        let run = |pairs: &[(&str, &str)], values: Vec<Value>| {
+            let xform = ReplaceField::new(Target::Value, &props(pairs)).unwrap();
+            let mut record =
+                value_record(Some(input.clone()), Value::Struct(Struct { schema: input.clone(), values }));
+            assert!(xform.apply_in_place(&mut record).unwrap());
+            let Value::Struct(updated) = record.value else { panic!("{:?}", record.value) };
+            let names: Vec<_> = updated.schema.fields.iter().map(|f| f.name.clone()).collect();
+            (names, updated.values)
+        };
+        let (names, out) = run(&[("exclude", "dont,foo")], values.clone());
+        assert_eq!(
+            (names, out),
+            (vec!["abc".to_owned(), "etc".to_owned()], vec![Value::Int32(42), s("etc")])
+        );
+        let (names, out) = run(&[("include", "abc,foo"), ("renames", "abc:foo,foo:abc")], values.clone());
+        assert_eq!(names, ["foo", "abc"]);
+        assert_eq!(out, [Value::Int32(42), Value::Boolean(true)]);
+        // A struct built with too few values takes the general path and reads the missing ones
+        // as null (here: rejected).
+        let err = ReplaceField::new(Target::Value, &props(&[("exclude", "dont")]))
+            .unwrap()
+            .apply(value_record(
+                Some(input.clone()),
+                Value::Struct(Struct { schema: input.clone(), values: vec![] }),
+            ))
+            .unwrap_err();
+        assert!(matches!(err, TransformError::Data(m) if m.contains("null used for required field")));
     }
 
     #[test]
