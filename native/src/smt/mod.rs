@@ -98,9 +98,7 @@ impl Transform for RegexRouter {
     }
 
     fn apply_in_place(&self, record: &mut Record) -> Result<bool, TransformError> {
-        if let std::borrow::Cow::Owned(routed) = self.route(&record.topic) {
-            record.topic = routed;
-        }
+        self.route_in_place(&mut record.topic);
         Ok(true)
     }
 }
