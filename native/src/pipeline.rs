@@ -152,7 +152,7 @@ impl Pipeline {
                 .map_err(|e| RecordError::convert(Stage::HeaderConverter, &e))?;
             headers.push(Header { key: (*key).to_owned(), schema, value });
         }
-        let record = Record {
+        let mut record = Record {
             topic: input.topic.to_owned(),
             partition: input.partition,
             offset: input.offset,
@@ -163,7 +163,12 @@ impl Pipeline {
             value,
             headers,
         };
-        self.chain.apply(record).map_err(RecordError::chain)
+        // In place: the record is not moved through the chain stage by stage.
+        match self.chain.apply_in_place(&mut record) {
+            Ok(true) => Ok(Some(record)),
+            Ok(false) => Ok(None),
+            Err(err) => Err(RecordError::chain(err)),
+        }
     }
 
     /// Serializes a (transformed) record's key and value with the same converters into `key` and
@@ -243,13 +248,13 @@ impl Pipeline {
 
     /// Runs one record a source task produced through the chain and then the converters (Connect's
     /// order for sources), appending the outcome to `batch`.
-    pub fn source_into(&mut self, record: Record, batch: &mut RecordBatch) {
-        let slot = match self.chain.apply(record) {
-            Ok(Some(record)) => match self.append(&record, batch) {
+    pub fn source_into(&mut self, mut record: Record, batch: &mut RecordBatch) {
+        let slot = match self.chain.apply_in_place(&mut record) {
+            Ok(true) => match self.append(&record, batch) {
                 Ok(entry) => Slot::Record(entry),
                 Err(err) => Slot::Failed(err),
             },
-            Ok(None) => Slot::Dropped,
+            Ok(false) => Slot::Dropped,
             Err(err) => Slot::Failed(RecordError::chain(err)),
         };
         batch.slots.push(slot);
