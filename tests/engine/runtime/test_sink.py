@@ -279,7 +279,8 @@ def test_bad_record_goes_to_the_dlq_with_original_bytes_and_context_headers(
     assert headers["__connect.errors.task.id"] == b"0"
     assert headers["__connect.errors.stage"] == b"VALUE_CONVERTER"
     assert headers["__connect.errors.class.name"] == JSON.encode()
-    assert headers["__connect.errors.exception.class.name"] == b"org.apache.kafka.connect.errors.DataException"
+    exception_class = headers["__connect.errors.exception.class.name"]
+    assert exception_class == b"org.apache.kafka.connect.errors.DataException"
     assert headers["__connect.errors.exception.message"]
     assert b"DataError" in headers["__connect.errors.exception.stacktrace"]
 
