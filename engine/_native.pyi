@@ -54,7 +54,7 @@ class Pipeline:
         """Runs a batch as a sink task would and serializes the results again, natively."""
 
     def sink_messages(
-        self, messages: list[Any], /
+        self, messages: list[Any], /, *, value_text: bool = False
     ) -> tuple[
         list[SinkRecord | None], list[tuple[int, str, str | None, str]], list[tuple[str, int, int]], list[int]
     ]:
@@ -65,7 +65,8 @@ class Pipeline:
             `(records, errors, offsets, consumer_errors)`: one `SinkRecord` or None per message;
             `(position, stage, alias, message)` per failed record; `(topic, partition, next
             offset)` per partition in first-seen order; positions of messages carrying a
-            consumer error (left out, None in `records`).
+            consumer error (left out, None in `records`). With `value_text`, every record carries
+            Java's `String.valueOf` of its value in `_value_text`.
         """
 
     def source_batch(self, records: list[SourceRecord], /) -> RecordBatch:

@@ -224,10 +224,14 @@ class Pipeline:
             for position, record in enumerate(records_out)
         ]
 
-    def sink_messages(self, messages: list[Any]) -> SinkBatch:
+    def sink_messages(self, messages: list[Any], *, value_text: bool = False) -> SinkBatch:
         """Runs consumed confluent-kafka `Message`s as a sink task would, reading them natively:
-        what a sink task loop hands to `put()`, without a Python object per record on the way."""
-        records, errors, offsets, consumer_errors = self._native.sink_messages(messages)
+        what a sink task loop hands to `put()`, without a Python object per record on the way.
+        With `value_text`, each record also carries Java's text of its value
+        (`engine.api.display.value_text`), computed natively."""
+        records, errors, offsets, consumer_errors = self._native.sink_messages(
+            messages, value_text=value_text
+        )
         return SinkBatch(records, _failures(errors) if errors else {}, offsets, consumer_errors)
 
     def sink_batch(self, records: Sequence[RawRecord]) -> list[Outcome]:

@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 from engine.api import (
     ENGINE_VERSION,
@@ -25,7 +25,7 @@ from engine.api import (
     SinkTask,
     TopicPartition,
 )
-from engine.api.display import to_java_string
+from engine.api.display import value_text
 
 __all__ = ["FileStreamSinkConnector", "FileStreamSinkTask"]
 
@@ -76,6 +76,9 @@ class FileStreamSinkConnector(SinkConnector):
 class FileStreamSinkTask(SinkTask):
     """Writes each value as a line."""
 
+    uses_value_text: ClassVar[bool] = True
+    """The engine computes each value's text natively while converting it (`value_text`)."""
+
     def __init__(self) -> None:
         self._filename: str | None = None
         self._out: TextIO | None = None
@@ -99,7 +102,7 @@ class FileStreamSinkTask(SinkTask):
             raise ConnectError("FileStreamSinkTask was not started")
         if records:
             # One write per batch, visible in the file when put() returns.
-            self._out.write(os.linesep.join([to_java_string(r.value) for r in records]) + os.linesep)
+            self._out.write(os.linesep.join([value_text(r) for r in records]) + os.linesep)
             self._out.flush()
 
     def flush(self, current_offsets: Mapping[TopicPartition, int]) -> None:

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
+from itertools import accumulate
 from typing import BinaryIO
 
 from engine.api import (
@@ -108,6 +109,10 @@ class FileStreamSourceTask(SourceTask):
         self._batch_size = 2000
         self._stream: BinaryIO | None = None
         self._buffer = b""
+        """The incomplete last line read so far."""
+        self._lines: list[bytes] = []
+        """Complete lines read and not yet returned, from `_next` on."""
+        self._next = 0
         self._position: int | None = 0
         self._stopping = threading.Event()
         # One mapping shared by every record: the runtime keys a source partition once per batch.
@@ -164,41 +169,58 @@ class FileStreamSourceTask(SourceTask):
             else self._stream.read(READ_CHUNK)
         )
         if chunk:
-            self._buffer += chunk
+            # bytes.splitlines ends lines at exactly `\n`, `\r\n` and `\r`, as Connect's task does.
+            lines = (self._buffer + chunk).splitlines(keepends=True)
+            # The last piece is complete only with its `\n`: a final `\r` may be half of `\r\n`.
+            self._buffer = lines.pop() if not lines[-1].endswith(b"\n") else b""
+            self._lines, self._next = lines, 0
             return self._drain_lines() or None
         self._stopping.wait(IDLE_WAIT_S)
         return None
 
     def _drain_lines(self) -> list[SourceRecord]:
-        # bytes.splitlines ends lines at exactly `\n`, `\r\n` and `\r`, as Connect's task does.
-        lines = self._buffer.splitlines(keepends=True)
-        # The last piece is complete only with its `\n`: a final `\r` may be half of `\r\n`.
-        if lines and not lines[-1].endswith(b"\n"):
-            lines.pop()
+        start = self._next
+        lines = self._lines[start : start + self._batch_size]
         if not lines:
             return []
-        del lines[self._batch_size :]
+        self._next = start + len(lines)
         now = int(time.time() * 1000)
         partition, topic, position = self._partition, self._topic, self._position
-        records = []
-        for line in lines:
-            if position is not None:
-                position += len(line)
-            records.append(
+        # Positional arguments: source_partition, source_offset, topic, value, value_schema, key,
+        # key_schema, kafka_partition, timestamp (Connect compat: `poll` stamps each record).
+        # Only the terminator is stripped: splitlines left no other `\r` or `\n` at the end.
+        if position is None:
+            return [
                 SourceRecord(
-                    source_partition=partition,
-                    source_offset={POSITION_FIELD: position},
-                    topic=topic,
-                    # Only the terminator: splitlines left no other `\r` or `\n` at the end.
-                    value=line.rstrip(b"\r\n").decode("utf-8", errors="replace"),
-                    value_schema=STRING_SCHEMA,
-                    # Connect compat: `FileStreamSourceTask.poll` stamps each record with the time.
-                    timestamp=now,
+                    partition,
+                    {POSITION_FIELD: None},
+                    topic,
+                    line.rstrip(b"\r\n").decode("utf-8", errors="replace"),
+                    STRING_SCHEMA,
+                    None,
+                    None,
+                    None,
+                    now,
                 )
+                for line in lines
+            ]
+        ends = list(accumulate(map(len, lines), initial=position))
+        del ends[0]
+        self._position = ends[-1]
+        return [
+            SourceRecord(
+                partition,
+                {POSITION_FIELD: end},
+                topic,
+                line.rstrip(b"\r\n").decode("utf-8", errors="replace"),
+                STRING_SCHEMA,
+                None,
+                None,
+                None,
+                now,
             )
-        self._position = position
-        self._buffer = self._buffer[sum(map(len, lines)) :]
-        return records
+            for line, end in zip(lines, ends, strict=True)
+        ]
 
     def stop(self) -> None:
         self._stopping.set()

@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.api.schema import Struct
 
-__all__ = ["java_double", "to_java_string"]
+if TYPE_CHECKING:
+    from engine.api.records import SinkRecord
+
+__all__ = ["java_double", "to_java_string", "value_text"]
 
 
 def java_double(value: float) -> str:
@@ -67,3 +70,14 @@ def to_java_string(value: Any) -> str:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     return str(value)
+
+
+def value_text(record: SinkRecord) -> str:
+    """`to_java_string(record.value)`, computed natively while the engine converted the record
+    when the task asked for it (a sink task class with ``uses_value_text = True``), else here.
+
+    The text is the value's as delivered: a task that changes the value in place (a `Struct`'s
+    `put`, a dict) before asking gets the text of the delivered value.
+    """
+    text = record._value_text  # the engine's cache, read through this function
+    return to_java_string(record.value) if text is None else text

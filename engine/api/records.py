@@ -74,3 +74,6 @@ class SinkRecord:
     timestamp: int | None = None
     timestamp_type: str = TimestampType.CREATE_TIME
     headers: tuple[Header, ...] = field(default=())
+    _value_text: str | None = field(default=None, init=False, repr=False, compare=False)
+    """Java's `String.valueOf(value)` when the engine computed it natively while converting the
+    record (see `engine.api.display.value_text`); None otherwise, and in every copy."""

@@ -26,6 +26,16 @@ __all__ = [
 
 WARMUP_MARK = b"w"
 _NOT_YET_KNOWN = (KafkaError._UNKNOWN_PARTITION, KafkaError._UNKNOWN_TOPIC, KafkaError.UNKNOWN_TOPIC_OR_PART)
+# Transient while a topic is new or its leader moves; the watermark call does not flag them
+# retriable itself, so they are named here.
+_TRANSIENT = (
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.REPLICA_NOT_AVAILABLE,
+    KafkaError.REQUEST_TIMED_OUT,
+    KafkaError._TIMED_OUT,
+    KafkaError._TRANSPORT,
+)
 _READ_CHUNK = 1 << 20
 
 
@@ -63,17 +73,24 @@ class TopicOutput:
             }
         )
         self._partitions = [TopicPartition(topic, partition) for partition in range(partitions)]
+        self._last = [0] * partitions
+        """Each partition's last known end offset, counted while a retriable error hides it."""
 
     def count(self) -> int:
         total = 0
-        for partition in self._partitions:
+        for index, partition in enumerate(self._partitions):
             try:
                 _, high = self._consumer.get_watermark_offsets(partition, timeout=5.0, cached=False)
             except KafkaException as exc:
-                if exc.args[0].code() in _NOT_YET_KNOWN:
-                    continue  # a topic created a moment ago; its partitions count 0 until known
+                error = exc.args[0]
+                if error.code() in _NOT_YET_KNOWN or error.code() in _TRANSIENT or error.retriable():
+                    # A topic created a moment ago (its partitions count 0 until known), or a
+                    # leader that moved (NOT_LEADER_FOR_PARTITION): the next count asks again.
+                    total += self._last[index]
+                    continue
                 raise RuntimeError(f"cannot read the end offsets of topic `{self.topic}`: {exc}") from exc
-            total += max(high, 0)
+            self._last[index] = max(high, 0)
+            total += self._last[index]
         return total
 
     def latencies_ms(self) -> list[float]:

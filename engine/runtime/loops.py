@@ -7,6 +7,7 @@ wake a source task blocked in `poll()` through `task.stop()` — however long th
 
 from __future__ import annotations
 
+import gc
 import logging
 import queue
 import threading
@@ -35,6 +36,7 @@ __all__ = [
     "build_pipeline",
     "flush_interval_s",
     "flush_timeout_s",
+    "tune_gc",
 ]
 
 logger = logging.getLogger("engine.runtime")
@@ -48,6 +50,26 @@ OFFSET_FLUSH_INTERVAL = WORKER_SPEC.keys[OFFSET_COMMIT_INTERVAL_MS_CONFIG]
 OFFSET_FLUSH_TIMEOUT = WORKER_SPEC.keys[OFFSET_COMMIT_TIMEOUT_MS_CONFIG]
 HEADER_CONVERTER_CONFIG = "header.converter"
 CONTROL_POLL_S = 0.2
+# The task loops allocate a few objects per record (records, their dicts and strings) and free
+# them a batch later; none of them form cycles. With Python's default young-generation threshold
+# (700) the collector ran every few records and its full collections walked every object of the
+# loaded modules: 0.6 µs per record of a FileStreamSource's 1.4 µs poll() (bench: file-source).
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def tune_gc() -> bool:
+    """Tunes the cyclic collector for a task process's data loop, once its task has started:
+    what is alive then (modules, the task, the clients) is frozen out of every collection, and
+    the young generation is collected every `GC_THRESHOLDS[0]` allocations.
+
+    Only from the main thread, where a task process runs its loop: a loop on another thread
+    shares its process (a test's) and leaves the collector alone. Returns whether it tuned.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    return True
 
 
 class ControlChannel(Protocol):

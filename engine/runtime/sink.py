@@ -41,6 +41,7 @@ from engine.runtime.loops import (
     TargetState,
     build_pipeline,
     flush_interval_s,
+    tune_gc,
 )
 from engine.runtime.process import load_object
 from engine.runtime.protocol import Commit, Metrics, SetTargetState, StartTask, Stop, TopicsUsed
@@ -135,6 +136,8 @@ class SinkTaskRunner:
             raise ConnectError(f"`{start.task_class}` is not a SinkTask.")
         self._task_class = f"{task_class.__module__}.{task_class.__qualname__}"
         self._task: SinkTask = task_class()
+        # A task that writes values as Java text (FileStreamSink) gets it computed natively.
+        self._value_text = bool(getattr(task_class, "uses_value_text", False))
         self._subscription = subscription(start.connector_config)
         self._counters = ErrorCounters()
         self._config = ErrorHandlingConfig.from_connector_config(start.connector_config, sink=True)
@@ -200,6 +203,7 @@ class SinkTaskRunner:
         self._watcher.start()
         try:
             self._task.start(start.task_config)
+            tune_gc()
             self._consumer.subscribe(
                 self._subscription,
                 on_assign=self._on_assign,
@@ -309,7 +313,7 @@ class SinkTaskRunner:
         self._apply_rewinds()
 
     def _convert(self, messages: list[Message]) -> None:
-        batch = self._pipeline.sink_messages(messages)
+        batch = self._pipeline.sink_messages(messages, value_text=self._value_text)
         for position in batch.consumer_errors:
             consumer_error = messages[position].error()
             assert consumer_error is not None  # the native side left it out for carrying one

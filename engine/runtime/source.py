@@ -49,6 +49,7 @@ from engine.runtime.loops import (
     build_pipeline,
     flush_interval_s,
     flush_timeout_s,
+    tune_gc,
 )
 from engine.runtime.offsets import OffsetSnapshot, SubmittedRecord, SubmittedRecords
 from engine.runtime.process import load_object
@@ -170,6 +171,7 @@ class SourceTaskRunner:
         self._watcher.start()
         try:
             self._task.start(start.task_config)
+            tune_gc()
             self._target.report()
             self._loop()
         except BaseException:

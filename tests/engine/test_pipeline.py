@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import decimal
 import json
@@ -29,6 +30,7 @@ from engine.api import (
     Timestamp,
     Type,
 )
+from engine.api.display import to_java_string, value_text
 from engine.config.transforms import PluginConfig, StageConfig
 from engine.errors import ConfigError
 from engine.pipeline import Pipeline, RawRecord, StageError
@@ -622,3 +624,84 @@ def test_sink_messages_leave_consumer_errors_out_and_keep_positions() -> None:
     assert list(batch.failed) == [1]
     assert batch.failed[1].stage == "VALUE_CONVERTER"
     assert batch.offsets == [("t", 0, 3)]
+
+
+def _envelope(schema: dict[str, Any], payload: Any) -> bytes:
+    return json.dumps({"schema": schema, "payload": payload}).encode()
+
+
+def test_sink_messages_value_text_is_the_python_text_computed_natively() -> None:
+    def field(field_name: str, kind: str, **extra: Any) -> dict[str, Any]:
+        return {"field": field_name, "type": kind, **extra}
+
+    plain = [
+        _envelope(
+            {
+                "type": "struct",
+                "fields": [
+                    field("id", "int64"),
+                    field("name", "string", optional=True),
+                    field("f", "double"),
+                    field("g", "float"),
+                    field("b", "boolean"),
+                    field("inner", "struct", fields=[field("x", "string")]),
+                    field("m", "map", keys={"type": "string"}, values={"type": "double"}),
+                ],
+            },
+            {"id": 1, "name": None, "f": 1e10, "g": 1.1, "b": True, "inner": {"x": 'é"y'}, "m": {"k": 0.001}},
+        ),
+        _envelope({"type": "array", "items": {"type": "int32"}}, [1, 2]),
+        _envelope({"type": "string", "optional": True}, None),
+        _envelope(
+            {"type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "parameters": {"scale": "2"}},
+            "AeI=",
+        ),
+        _envelope(
+            {
+                "type": "struct",
+                "fields": [
+                    field("a", "array", items={"type": "string", "optional": True}),
+                    field("m", "map", keys={"type": "int32"}, values={"type": "boolean"}),
+                    field("g", "float"),
+                    field(
+                        "s",
+                        "array",
+                        items={"type": "struct", "fields": [field("x", "double", optional=True)]},
+                    ),
+                ],
+            },
+            {
+                "a": ["x", None, "y"],
+                "m": [[1, True], [2, False]],
+                "g": 0.00099999994,
+                "s": [{"x": None}, {"x": 1e-7}],
+            },
+        ),
+    ]
+    # Java's text of these differs from Python's (`[B@…`, Date.toString): computed in Python.
+    in_python = [
+        _envelope({"type": "bytes"}, "AeI="),
+        _envelope(
+            {
+                "type": "struct",
+                "fields": [field("ts", "int64", name="org.apache.kafka.connect.data.Timestamp")],
+            },
+            {"ts": 1_700_000_000_123},
+        ),
+    ]
+    p = pipeline(value=PluginConfig(JSON, {"schemas.enable": "true"}))
+    messages = [FakeMessage(v, offset=i) for i, v in enumerate(plain + in_python)]
+    batch = p.sink_messages(messages, value_text=True)
+    assert not batch.failed
+    records = [r for r in batch.records if r is not None]
+    assert [r._value_text is not None for r in records] == [True] * len(plain) + [False] * len(in_python)
+    assert [value_text(r) for r in records] == [to_java_string(r.value) for r in records]
+    assert value_text(records[0]) == 'Struct{id=1,f=1.0E10,g=1.1,b=true,inner=Struct{x=é"y},m={k=0.001}}'
+    assert value_text(records[3]) == "4.82"
+    assert (
+        value_text(records[4])
+        == "Struct{a=[x, null, y],m={1=true, 2=false},g=9.999999E-4,s=[Struct{}, Struct{x=1.0E-7}]}"
+    )
+    # Off by default, and never copied: a copy's text is computed from its value.
+    assert all(r is not None and r._value_text is None for r in p.sink_messages(messages).records)
+    assert dataclasses.replace(records[1], value=[3])._value_text is None

@@ -122,14 +122,16 @@ fn split_decimal(text: &str) -> Decomposed {
 /// Java's digit selection for a finite, non-zero, positive value (`Double.toString` javadoc,
 /// JDK 19+): the shortest decimal that rounds to `v` (Ryu computes it), except that when one
 /// digit suffices the closest decimal of one *or two* digits is taken (so `4.9E-324`, not
-/// `5.0E-324`).
-fn java_digits<F>(v: F) -> Decomposed
+/// `5.0E-324`). That exception needs a rounding interval wider than a tenth of the digit's
+/// step, which only subnormals have: for a `normal` value the closest two-digit decimal is the
+/// one-digit one, so the check (a formatting and a parse, most of the cost of `0.5`) is skipped.
+fn java_digits<F>(v: F, normal: bool) -> Decomposed
 where
     F: ryu::Float + fmt::LowerExp + Copy + PartialEq + std::str::FromStr,
 {
     let mut ryu_buf = ryu::Buffer::new();
     let shortest = split_decimal(ryu_buf.format_finite(v));
-    if shortest.len != 1 {
+    if shortest.len != 1 || normal {
         return shortest;
     }
     let mut scratch = FloatBuf::default();
@@ -182,19 +184,19 @@ fn layout(buf: &mut FloatBuf, negative: bool, d: &Decomposed) {
 
 /// Java's `Double.toString(v)` into `buf`, returning the text.
 pub fn format_java_double(v: f64, buf: &mut FloatBuf) -> &str {
-    format_java(v, v.abs(), buf)
+    format_java(v, v.abs(), v.is_normal(), buf)
 }
 
 /// Java's `Float.toString(v)` into `buf`, returning the text.
 pub fn format_java_float(v: f32, buf: &mut FloatBuf) -> &str {
     // Widening keeps NaN, the infinities, the zeros and the sign, which is all `format_java` reads
     // from its first argument; the digits come from the float itself.
-    format_java(f64::from(v), v.abs(), buf)
+    format_java(f64::from(v), v.abs(), v.is_normal(), buf)
 }
 
 /// `Double`/`Float.toString`: `v` classifies the value, `magnitude` (its absolute value in its own
-/// width) gives the digits.
-fn format_java<F>(v: f64, magnitude: F, buf: &mut FloatBuf) -> &str
+/// width) gives the digits; `normal` says it is not subnormal in that width.
+fn format_java<F>(v: f64, magnitude: F, normal: bool, buf: &mut FloatBuf) -> &str
 where
     F: ryu::Float + fmt::LowerExp + Copy + PartialEq + std::str::FromStr,
 {
@@ -206,7 +208,7 @@ where
     } else if v == 0.0 {
         buf.push_str(if v.is_sign_negative() { "-0.0" } else { "0.0" });
     } else {
-        layout(buf, v < 0.0, &java_digits(magnitude));
+        layout(buf, v < 0.0, &java_digits(magnitude, normal));
     }
     buf.as_str()
 }
@@ -373,6 +375,25 @@ mod tests {
 
     use super::*;
     use crate::data::{Decimal, Schema, Type};
+
+    #[test]
+    fn normal_values_skip_the_two_digit_check_without_changing_the_digits() {
+        let same = |a: &Decomposed, b: &Decomposed| a.digits[..a.len] == b.digits[..b.len] && a.exp == b.exp;
+        for d in 1..=9 {
+            for e in -307..=308 {
+                let v: f64 = format!("{d}e{e}").parse().unwrap();
+                if v.is_normal() {
+                    assert!(same(&java_digits(v, true), &java_digits(v, false)), "{v:e}");
+                }
+            }
+            for e in -37..=38 {
+                let v: f32 = format!("{d}e{e}").parse().unwrap();
+                if v.is_normal() {
+                    assert!(same(&java_digits(v, true), &java_digits(v, false)), "{v:e}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn doubles_print_as_java() {

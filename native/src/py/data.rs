@@ -23,7 +23,7 @@ use pyo3::types::{
 use pyo3::{intern, IntoPyObjectExt};
 
 use crate::data::calendar::{days_from_gregorian, gregorian_from_days, MILLIS_PER_DAY};
-use crate::data::display::{format_java_float, FloatBuf};
+use crate::data::display::{format_java_float, java_to_string, FloatBuf};
 use crate::data::{logical, Decimal, Field, Header, Record, Schema, SchemaRef, Struct, Type, Value};
 
 /// Entries per cache direction before it is cleared: connectors normally use a handful of schemas,
@@ -530,7 +530,9 @@ impl DataConverter {
     }
 
     /// The engine.api `SinkRecord` of a converted and transformed record. The error names the
-    /// converter stage whose data Python cannot hold.
+    /// converter stage whose data Python cannot hold. With `value_text`, the record also carries
+    /// Java's `String.valueOf` of its value (`SinkRecord._value_text`, for `value_text()`),
+    /// computed here from the Rust value, which costs a fraction of doing it from Python objects.
     ///
     /// # Errors
     /// The stage and the Python error.
@@ -540,6 +542,7 @@ impl DataConverter {
         record: &Record,
         default_partition: i32,
         default_offset: i64,
+        value_text: bool,
     ) -> Result<Bound<'py, PyAny>, (crate::pipeline::Stage, PyErr)> {
         use crate::pipeline::Stage;
         let part = |stage: Stage| move |err: PyErr| (stage, err);
@@ -584,10 +587,32 @@ impl DataConverter {
                     (intern!(py, "timestamp"), record.timestamp.into_bound_py_any(py)?),
                     (intern!(py, "timestamp_type"), timestamp_type.clone().into_any()),
                     (intern!(py, "headers"), headers.into_any()),
+                    (
+                        intern!(py, "_value_text"),
+                        if value_text && same_text_as_python(&record.value) {
+                            PyString::new(py, &java_to_string(&record.value)).into_any()
+                        } else {
+                            py.None().into_bound(py)
+                        },
+                    ),
                 ],
             )
         };
         build().map_err(part(Stage::Transformation))
+    }
+}
+
+/// Whether `java_to_string` of `value` is the text `engine.api.display.to_java_string` gives for
+/// its Python value. Not for bytes (Java's `[B@hash`, where Python prints the bytes) nor dates and
+/// times (Java's `Date.toString`, where Python prints ISO 8601): for those the record carries no
+/// text and Python computes it, so a value's text never depends on the path it took.
+fn same_text_as_python(value: &Value) -> bool {
+    match value {
+        Value::Bytes(_) | Value::Date(_) | Value::Time(_) | Value::Timestamp(_) => false,
+        Value::Array(items) => items.iter().all(same_text_as_python),
+        Value::Map(entries) => entries.iter().all(|(k, v)| same_text_as_python(k) && same_text_as_python(v)),
+        Value::Struct(s) => s.values.iter().all(same_text_as_python),
+        _ => true,
     }
 }
 

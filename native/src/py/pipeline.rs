@@ -155,7 +155,7 @@ impl PyPipeline {
                 headers: start..header_items.len(),
             });
         }
-        self.run_sink(py, &inputs, &header_items)
+        self.run_sink(py, &inputs, &header_items, false)
     }
 
     /// Runs a batch of consumed confluent-kafka `Message`s as a sink task would, reading their
@@ -163,12 +163,15 @@ impl PyPipeline {
     /// offsets, consumer_errors)`: one engine.api `SinkRecord` or None per message, `(position,
     /// stage, alias, message)` per failed record, `(topic, partition, next offset)` per partition
     /// in first-seen order (every converted record moves it, delivered or not), and the
-    /// positions of messages that carry a consumer error instead of a record (left out).
+    /// positions of messages that carry a consumer error instead of a record (left out). With
+    /// `value_text`, each record carries the Java text of its value (see `DataConverter::sink_record`).
     #[allow(clippy::type_complexity)]
+    #[pyo3(signature = (messages, /, *, value_text=false))]
     fn sink_messages<'py>(
         &self,
         py: Python<'py>,
         messages: &Bound<'py, PyList>,
+        value_text: bool,
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>, Vec<(Bound<'py, PyString>, i32, i64)>, Vec<usize>)>
     {
         let mut inputs = Vec::with_capacity(messages.len());
@@ -216,7 +219,7 @@ impl PyPipeline {
                 headers: start..header_items.len(),
             });
         }
-        let (records, errors) = self.run_sink(py, &inputs, &header_items)?;
+        let (records, errors) = self.run_sink(py, &inputs, &header_items, value_text)?;
         if consumer_errors.is_empty() {
             return Ok((records, errors, offsets, consumer_errors));
         }
@@ -382,6 +385,7 @@ impl PyPipeline {
         py: Python<'py>,
         inputs: &[SinkInput<'py>],
         header_items: &[(Bound<'py, PyString>, Bound<'py, PyAny>)],
+        value_text: bool,
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
         let mut headers = Vec::with_capacity(header_items.len());
         for (key, value) in header_items {
@@ -413,7 +417,7 @@ impl PyPipeline {
             let failure = match result {
                 Ok(Some(record)) => {
                     let partition = input.partition.unwrap_or(0);
-                    match data.sink_record(py, &record, partition, input.offset.unwrap_or(-1)) {
+                    match data.sink_record(py, &record, partition, input.offset.unwrap_or(-1), value_text) {
                         Ok(obj) => {
                             out.append(obj)?;
                             continue;

@@ -131,3 +131,19 @@ def test_batch_size_below_one_still_returns_one_line_per_poll(tmp_path: Path) ->
     first = task.poll()
     assert first is not None and [r.value for r in first] == ["a"]
     task.stop()
+
+
+def test_lines_split_across_reads_keep_their_order_text_and_positions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reads of 7 bytes: lines and `\r\n` pairs straddle reads; batches straddle them too.
+    monkeypatch.setattr(source, "READ_CHUNK", 7)
+    data = b"alpha\r\nbeta\rgamma-delta\n\xff\xfeoops\nz\r\n"
+    path = tmp_path / "in.txt"
+    path.write_bytes(data)
+    task = started(path, batch=2)
+    records = poll_all(task, polls=20)
+    assert [r.value for r in records] == ["alpha", "beta", "gamma-delta", "\ufffd\ufffdoops", "z"]
+    ends = [r.source_offset["position"] for r in records if r.source_offset is not None]
+    assert ends == [7, 12, 24, 31, len(data)]
+    assert all(r.timestamp is not None and r.value_schema == STRING_SCHEMA for r in records)
