@@ -16,24 +16,23 @@ import asyncio
 import json
 import logging
 import os
-import signal
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import parse_qs, quote, unquote
 
 from engine.errors import ConnectError
 from engine.herder.entities import ConnectorTaskId
 from engine.herder.restart import RestartPolicy
 from engine.rest.responses import empty_response, error_response, json_response
+from engine.shutdown_signals import stop_on_signals
 
 __all__ = ["run_distributed"]
 
 logger = logging.getLogger("engine.distributed")
 
-FORCED_EXIT_STATUS = 130
 STORE_START_TIMEOUT_S = 60.0
 TASK_CONFIGS_TIMEOUT_S = 30.0
 CLUSTER_VIEW_PATH = "/kconnect/cluster"
@@ -64,9 +63,12 @@ class _InternalRoutes:
     task configs it generated) and `GET /kconnect/cluster` (what `kconnect cluster status` shows).
     """
 
-    def __init__(self, app: Any, herder: Any) -> None:
+    def __init__(
+        self, app: Any, herder: Any, set_cluster_level: Callable[[str, str], Awaitable[None]] | None
+    ) -> None:
         self.app = app
         self.herder = herder
+        self.set_cluster_level = set_cluster_level
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         path: str = scope.get("path", "")
@@ -75,17 +77,31 @@ class _InternalRoutes:
             await json_response(self.herder.cluster_view())(scope, receive, send)
             return
         if (
+            self.set_cluster_level is not None
+            and scope["type"] == "http"
+            and scope["method"] == "PUT"
+            and len(parts) == 3
+            and parts[:2] == ["admin", "loggers"]
+            and _scope_of(scope).lower() == "cluster"
+        ):
+            body = await _read_body(receive)
+            level = _level_of(body)
+            if level is None:
+                # Not a valid request: the application answers it with Connect's error.
+                await self.app(scope, _replay(body), send)
+                return
+            # Connect compat: written to the config topic; every worker (this one too) applies it
+            # when it reads the record back.
+            await self.set_cluster_level(unquote(parts[2]), level)
+            await empty_response(204)(scope, receive, send)
+            return
+        if (
             scope["type"] == "http"
             and scope["method"] == "POST"
             and len(parts) == 3
             and parts[::2] == ["connectors", "tasks"]
         ):
-            body = b""
-            while True:
-                message = await receive()
-                body += message.get("body", b"")
-                if not message.get("more_body", False):
-                    break
+            body = await _read_body(receive)
             try:
                 configs = json.loads(body)
                 if not isinstance(configs, list) or not all(isinstance(c, dict) for c in configs):
@@ -102,11 +118,47 @@ class _InternalRoutes:
         await self.app(scope, receive, send)
 
 
+async def _read_body(receive: Any) -> bytes:
+    body = b""
+    while True:
+        message = await receive()
+        chunk: bytes = message.get("body", b"")
+        body += chunk
+        if not message.get("more_body", False):
+            return body
+
+
+def _replay(body: bytes) -> Callable[[], Awaitable[dict[str, Any]]]:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+def _scope_of(scope: Any) -> str:
+    """The first `scope` query parameter (Connect's `@QueryParam`), `worker` if none."""
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("scope")
+    return values[0] if values else "worker"
+
+
+def _level_of(body: bytes) -> str | None:
+    """The valid `level` of a `PUT /admin/loggers/{l}` body, None if the body is not valid."""
+    from engine.rest.loggers import LOG4J_LEVELS  # noqa: PLC0415  # loaded with the application
+
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    level = parsed.get("level") if isinstance(parsed, dict) else None
+    return level if isinstance(level, str) and level.upper() in LOG4J_LEVELS else None
+
+
 class _Listener:
     """The herder's side of the config topic and of the group member."""
 
-    def __init__(self, herder: Any) -> None:
+    def __init__(self, herder: Any, loggers: Any) -> None:
         self.herder = herder
+        self.loggers = loggers
 
     # ConfigTopicListener (the config log thread)
     def on_connector_config_update(self, connector: str) -> None:
@@ -129,7 +181,7 @@ class _Listener:
 
     def on_logger_level(self, namespace: str, level: str) -> None:
         # KIP-976: cluster-wide levels apply to every worker that reads them.
-        logging.getLogger(None if namespace.lower() == "root" else namespace).setLevel(level.upper())
+        self.loggers.set_level(namespace, level)
         logger.info("Set the level of logger `%s` to %s for the cluster.", namespace, level)
 
     # GroupListener (the member's threads)
@@ -146,24 +198,6 @@ class _Listener:
         self, leader: str, connectors: tuple[str, ...], tasks: tuple[ConnectorTaskId, ...]
     ) -> None:
         self.herder.on_revoked(leader, connectors, tasks)
-
-
-def _stop_on_signals(launcher: Any) -> asyncio.Event:
-    stopping = asyncio.Event()
-
-    def on_signal() -> None:
-        if stopping.is_set():
-            logger.warning("Second signal: killing every task process and exiting now.")
-            for handle in launcher.handles:
-                handle.kill()
-            os._exit(FORCED_EXIT_STATUS)
-        logger.info("Stopping the worker.")
-        stopping.set()
-
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, on_signal)
-    return stopping
 
 
 async def _serve(worker_props_path: str) -> int:  # noqa: PLR0915  # one start-up sequence, in order
@@ -184,7 +218,8 @@ async def _serve(worker_props_path: str) -> int:  # noqa: PLR0915  # one start-u
     from engine.plugins.registry import PluginRegistry  # noqa: PLC0415
     from engine.rest import create_app, serve  # noqa: PLC0415
     from engine.rest.forward import LeaderForwarding  # noqa: PLC0415
-    from engine.standalone import RegistryPlugins, _cluster_id  # noqa: PLC0415
+    from engine.rest.loggers import Loggers  # noqa: PLC0415
+    from engine.standalone import RegistryPlugins, kafka_cluster_id  # noqa: PLC0415
     from engine.storage import topics  # noqa: PLC0415
     from engine.storage.config_topic import ConfigTopicStore  # noqa: PLC0415
     from engine.storage.kafka_log import KafkaBasedLog  # noqa: PLC0415
@@ -193,7 +228,7 @@ async def _serve(worker_props_path: str) -> int:  # noqa: PLR0915  # one start-u
 
     bootstrap = ",".join(worker.bootstrap_servers)
     admin = AdminClient(dict(worker.admin_props()))
-    cluster_id = await asyncio.to_thread(_cluster_id, admin)
+    cluster_id = await asyncio.to_thread(kafka_cluster_id, admin)
     await asyncio.to_thread(
         topics.ensure_topics,
         worker.admin_props(),
@@ -260,10 +295,20 @@ async def _serve(worker_props_path: str) -> int:  # noqa: PLR0915  # one start-u
         restart_policy=_policy,
         send_task_configs=send_task_configs,
     )
-    listener = _Listener(herder)
+    loggers = Loggers()
+    listener = _Listener(herder, loggers)
     config_store.set_listener(listener)
+    admin_enabled = worker.admin_listeners != []
+
+    async def set_cluster_level(namespace: str, level: str) -> None:
+        await asyncio.to_thread(config_store.put_logger_level, namespace, level)
+
     holder["app"] = LeaderForwarding(
-        _InternalRoutes(create_app(herder, admin_enabled=worker.admin_listeners != []), herder)
+        _InternalRoutes(
+            create_app(herder, admin_enabled=admin_enabled, loggers=loggers),
+            herder,
+            set_cluster_level if admin_enabled else None,
+        )
     )
     member = await asyncio.to_thread(
         lambda: WorkerGroupMember(
@@ -280,7 +325,7 @@ async def _serve(worker_props_path: str) -> int:  # noqa: PLR0915  # one start-u
     )
     herder.attach(member)
 
-    stopping = _stop_on_signals(launcher)
+    stopping = stop_on_signals(launcher)
     serving = asyncio.create_task(server.serve(), name="rest")
     await herder.start()
     status = 0

@@ -16,7 +16,6 @@ import dataclasses
 import json
 import logging
 import os
-import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ from engine.errors import ConfigError, ConnectError
 from engine.herder.entities import ConfigInfos, ConfigKeyInfo, ConnectorType, PluginInfo
 from engine.herder.restart import RestartPolicy
 from engine.herder.standalone import HerderSettings, StandaloneHerder
+from engine.shutdown_signals import stop_on_signals
 from engine.storage.offsets_file import FileOffsetStore
 
 __all__ = ["ConnectorFile", "load_connector_file", "run_standalone"]
@@ -35,7 +35,6 @@ __all__ = ["ConnectorFile", "load_connector_file", "run_standalone"]
 logger = logging.getLogger("engine.standalone")
 
 CLUSTER_ID_TIMEOUT_S = 30.0
-FORCED_EXIT_STATUS = 130
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +97,10 @@ class RegistryPlugins:
 
         return class_path(self._registry.connector_class(connector_class))
 
+    def connector_version(self, connector_class: str) -> str | None:
+        version: str | None = self._registry.connector(connector_class).info().version
+        return version
+
     def validate(self, config: Mapping[str, str | None], raw: Mapping[str, str | None]) -> ConfigInfos:
         from engine.config.validation import validate_connector  # noqa: PLC0415  # see connector_class_path
 
@@ -132,7 +135,8 @@ def restart_policy(config: Mapping[str, str]) -> RestartPolicy:
     return RestartPolicy.of(*(values[k] for k in keys))
 
 
-def _cluster_id(admin: Any) -> str | None:
+def kafka_cluster_id(admin: Any) -> str | None:
+    """The Kafka cluster id (None if the brokers do not tell it)."""
     from confluent_kafka import KafkaException  # noqa: PLC0415  # after the launcher, see _serve
 
     try:
@@ -141,25 +145,6 @@ def _cluster_id(admin: Any) -> str | None:
         raise ConnectError(f"Failed to connect to and describe Kafka cluster: {exc}") from exc
     cluster_id: str | None = metadata.cluster_id
     return cluster_id
-
-
-def _stop_on_signals(launcher: Any) -> asyncio.Event:
-    """An event set by the first SIGTERM/SIGINT; a second one kills every process and exits."""
-    stopping = asyncio.Event()
-
-    def on_signal() -> None:
-        if stopping.is_set():
-            logger.warning("Second signal: killing every task process and exiting now.")
-            for handle in launcher.handles:
-                handle.kill()
-            os._exit(FORCED_EXIT_STATUS)
-        logger.info("Stopping the worker.")
-        stopping.set()
-
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, on_signal)
-    return stopping
 
 
 async def _serve(worker_props_path: str, connectors: Sequence[ConnectorFile]) -> int:
@@ -180,7 +165,7 @@ async def _serve(worker_props_path: str, connectors: Sequence[ConnectorFile]) ->
     from engine.rest import create_app, serve  # noqa: PLC0415
 
     admin = AdminClient(dict(worker.admin_props()))
-    cluster_id = await asyncio.to_thread(_cluster_id, admin)
+    cluster_id = await asyncio.to_thread(kafka_cluster_id, admin)
     registry = PluginRegistry.discover(worker.plugin_path)
     store = FileOffsetStore(worker.offset_storage_file_filename)
     store.load()
@@ -204,7 +189,7 @@ async def _serve(worker_props_path: str, connectors: Sequence[ConnectorFile]) ->
     server = serve(app, worker.values[LISTENERS_CONFIG])
     herder.settings = dataclasses.replace(herder.settings, worker_id=worker.worker_id_for(server.ports[0]))
 
-    stopping = _stop_on_signals(launcher)
+    stopping = stop_on_signals(launcher)
     serving = asyncio.create_task(server.serve(), name="rest")
     await herder.start()
     status = 0

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Mapping
 
 from engine.config.providers import ConfigProviders, resolved_keys
+from engine.errors import ConnectError
 from engine.herder.cluster_ports import ConfigSnapshot, StatusStore
 from engine.herder.configs import CONNECTOR_CLASS_CONFIG
 from engine.herder.distributed_instances import DistributedLifecycle
@@ -151,7 +152,9 @@ class AssignedWork:
             if self._published.get(key) == value:
                 continue
             instance = key[0] if key[1] is None else ConnectorTaskId(key[0], key[1])
-            status = Status(instance, value[0], self._worker_id, generation, value[1])
+            status = Status(
+                instance, value[0], self._worker_id, generation, value[1], self._version(key[0], value[0])
+            )
             # Connect compat: AbstractHerder writes startup, pause, resume and restart statuses with
             # `put` and shutdown and failure ones with `putSafe` (a zombie's last words are fenced).
             write = self._statuses.put_safe if value[0] in (UNASSIGNED, FAILED) else self._statuses.put
@@ -160,6 +163,17 @@ class AssignedWork:
         for key, value in list(self._published.items()):
             if value[0] == "UNASSIGNED" and key not in self._local_keys():
                 del self._published[key]
+
+    def _version(self, connector: str, state: str) -> str | None:
+        # Connect compat (KIP-891): a status names the plugin version of a live instance; the
+        # UNASSIGNED and RESTARTING ones written around a stop carry none.
+        record = self.records.get(connector)
+        if state in (UNASSIGNED, RESTARTING) or record is None:
+            return None
+        try:
+            return self._plugins.connector_version(record.config[CONNECTOR_CLASS_CONFIG])
+        except ConnectError:
+            return None  # an unknown class fails the connector; its status names no version
 
     def _local_keys(self) -> set[tuple[str, int | None]]:
         keys: set[tuple[str, int | None]] = set()

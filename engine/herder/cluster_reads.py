@@ -8,7 +8,6 @@ same), plugins and validation locally, topics of the instances running here.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engine.config.providers import ConfigProviders
@@ -17,17 +16,15 @@ from engine.herder.assigned import AssignedWork
 from engine.herder.cluster_ports import ConfigSnapshot, StatusStore
 from engine.herder.configs import CONNECTOR_CLASS_CONFIG
 from engine.herder.entities import (
-    ConfigInfos,
-    ConfigKeyInfo,
     ConnectorInfo,
     ConnectorState,
     ConnectorStateInfo,
     ConnectorTaskId,
-    PluginInfo,
     TaskInfo,
     TaskState,
 )
 from engine.herder.instances import ConnectorPlugins
+from engine.herder.worker_endpoints import WorkerEndpoints
 from engine.storage.status_topic import Status
 
 __all__ = ["ClusterReads", "DistributedSettings"]
@@ -47,7 +44,7 @@ class DistributedSettings:
     kafka_cluster_id: str | None = None
 
 
-class ClusterReads:
+class ClusterReads(WorkerEndpoints):
     """The herder's read-only REST methods; the herder sets the attributes below."""
 
     settings: DistributedSettings
@@ -122,20 +119,6 @@ class ClusterReads:
         record = self._work.records.get(name)
         if record is not None:
             record.topics.clear()
-
-    # --- plugins -----------------------------------------------------------------------------
-
-    async def connector_plugins(self, connectors_only: bool) -> list[PluginInfo]:
-        return self._plugins.connector_plugins(connectors_only)
-
-    async def plugin_config(self, plugin: str) -> list[ConfigKeyInfo]:
-        return self._plugins.plugin_config(plugin)
-
-    async def validate_connector_config(
-        self, plugin_type: str, config: Mapping[str, str | None]
-    ) -> ConfigInfos:
-        self._plugins.check_validate_request_type(plugin_type, config)
-        return self._plugins.validate(self._providers.resolve(config), config)
 
 
 def _task_state(status: Status) -> TaskState:

@@ -27,27 +27,25 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import engine
 from engine.config.providers import ConfigProviders
 from engine.errors import AlreadyExistsError, ConnectError, NotFoundError
 from engine.herder.assigned import AssignedWork
+from engine.herder.cluster_offsets import ClusterOffsets
 from engine.herder.cluster_ports import ConfigSnapshot, ConfigStore, GroupMember, OffsetStore, StatusStore
-from engine.herder.cluster_reads import ClusterReads, DistributedSettings
+from engine.herder.cluster_reads import DistributedSettings
 from engine.herder.configs import CONNECTOR_CLASS_CONFIG, validated_config
 from engine.herder.distributed_instances import DistributedLifecycle, TaskConfigPublisher
 from engine.herder.entities import (
     ConnectorInfo,
-    ConnectorOffset,
     ConnectorState,
     ConnectorStateInfo,
     ConnectorTaskId,
-    ServerInfo,
     TaskState,
 )
-from engine.herder.instances import ConnectorPlugins, ConnectorRecord, Launcher, TaskRecord
+from engine.herder.instances import ConnectorPlugins, ConnectorRecord, Launcher
 from engine.herder.lifecycle import PAUSED, STARTED, STOPPED, target_of
 from engine.herder.offsets import ConnectorOffsetsEndpoints
-from engine.herder.restart import RestartPolicy, RestartTracker
+from engine.herder.restart import RestartPolicy
 from engine.rest.forward import RequestTargetError, request_target
 
 __all__ = ["DistributedHerder", "DistributedSettings"]
@@ -78,7 +76,7 @@ class _Membership:
     rebalancing: bool = True
 
 
-class DistributedHerder(ClusterReads):
+class DistributedHerder(ClusterOffsets):
     """`engine.herder.base.Herder` for one worker of a cluster.
 
     Args:
@@ -390,20 +388,8 @@ class DistributedHerder(ClusterReads):
 
     # --- server ------------------------------------------------------------------------------
 
-    @property
-    def worker_id(self) -> str:
-        return self.settings.worker_id
-
-    def ready(self) -> bool:
-        return self._ready
-
     async def healthy(self) -> bool:
         return self._ticker is not None and not self._ticker.done()
-
-    async def server_info(self) -> ServerInfo:
-        return ServerInfo(
-            engine.__version__, getattr(engine, "__commit__", "unknown"), self.settings.kafka_cluster_id
-        )
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -517,33 +503,3 @@ class DistributedHerder(ClusterReads):
                 f"http://{owner}/" if owner else self._membership.leader_url,
             )
         )
-
-    # --- offsets ---------------------------------------------------------------------------
-
-    def _resolved(self, record: ConnectorRecord) -> dict[str, str]:
-        return {k: v for k, v in self._providers.resolve(record.config).items() if v is not None}
-
-    @staticmethod
-    async def _no_persist() -> None:
-        return None
-
-    def _offsets_record(self, name: str) -> ConnectorRecord:
-        config = self._config_of(name, f"Connector {name} not found")
-        target = self._snapshot.target_states.get(name, STARTED)
-        kind = self._plugins.connector_type(config.get(CONNECTOR_CLASS_CONFIG, ""))
-        record = ConnectorRecord(name=name, config=config, type=kind, target=target)
-        # Connect compat: offsets change only while STOPPED with zero task configs written.
-        for i in range(self._snapshot.task_counts.get(name, 0)):
-            record.tasks[i] = TaskRecord(i, {}, RestartTracker(RestartPolicy()))
-        return record
-
-    async def connector_offsets(self, name: str) -> list[ConnectorOffset]:
-        return await self._offsets.read(self._offsets_record(name))
-
-    async def alter_connector_offsets(self, name: str, offsets: list[ConnectorOffset]) -> str:
-        await self._leader("alter connector offsets")
-        return await self._offsets.alter(self._offsets_record(name), offsets)
-
-    async def reset_connector_offsets(self, name: str) -> str:
-        await self._leader("reset connector offsets")
-        return await self._offsets.reset(self._offsets_record(name))

@@ -89,6 +89,9 @@ class ConnectorPlugins(Protocol):
     def connector_class_path(self, connector_class: str) -> str:
         """`module:QualName` of the connector `connector.class` names (aliases resolved)."""
 
+    def connector_version(self, connector_class: str) -> str | None:
+        """The plugin's version, which status records carry (KIP-891); None if it has none."""
+
     def validate(self, config: Mapping[str, str | None], raw: Mapping[str, str | None]) -> ConfigInfos:
         """Connect's validate body for a resolved connector config; values a provider resolved are
         shown as in `raw`.

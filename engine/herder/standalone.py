@@ -17,19 +17,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import engine
 from engine.config.providers import ConfigProviders
 from engine.errors import AlreadyExistsError, ConnectError, ForbiddenError, NotFoundError
-from engine.herder.configs import CONNECTOR_CLASS_CONFIG, unknown_connector_on_validate, validated_config
+from engine.herder.configs import CONNECTOR_CLASS_CONFIG, validated_config
 from engine.herder.entities import (
-    ConfigInfos,
-    ConfigKeyInfo,
     ConnectorInfo,
     ConnectorOffset,
     ConnectorStateInfo,
     ConnectorTaskId,
-    PluginInfo,
-    ServerInfo,
     TaskInfo,
     TaskState,
 )
@@ -37,6 +32,7 @@ from engine.herder.instances import ConnectorPlugins, ConnectorRecord, Launcher
 from engine.herder.lifecycle import PAUSED, STARTED, STOPPED, Lifecycle, target_of
 from engine.herder.offsets import ConnectorOffsetsEndpoints
 from engine.herder.restart import RestartPolicy
+from engine.herder.worker_endpoints import WorkerEndpoints
 from engine.storage.offsets_file import FileOffsetStore
 
 __all__ = ["HerderSettings", "StandaloneHerder"]
@@ -56,7 +52,7 @@ class HerderSettings:
     kafka_cluster_id: str | None = None
 
 
-class StandaloneHerder:
+class StandaloneHerder(WorkerEndpoints):
     """`engine.herder.base.Herder` for one worker.
 
     Args:
@@ -68,6 +64,8 @@ class StandaloneHerder:
         admin: a confluent-kafka AdminClient factory, for sink connector offsets.
         restart_policy: the restart policy of a connector's resolved config.
     """
+
+    settings: HerderSettings
 
     def __init__(
         self,
@@ -140,20 +138,8 @@ class StandaloneHerder:
 
     # --- server ------------------------------------------------------------------------------
 
-    @property
-    def worker_id(self) -> str:
-        return self.settings.worker_id
-
-    def ready(self) -> bool:
-        return self._ready
-
     async def healthy(self) -> bool:
         return True
-
-    async def server_info(self) -> ServerInfo:
-        return ServerInfo(
-            engine.__version__, getattr(engine, "__commit__", "unknown"), self.settings.kafka_cluster_id
-        )
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -327,22 +313,3 @@ class StandaloneHerder:
     async def reset_connector_offsets(self, name: str) -> str:
         async with self._lock:
             return await self._offset_endpoints.reset(self._record(name, f"Connector {name} not found"))
-
-    # --- plugins ---------------------------------------------------------------------------------
-
-    async def connector_plugins(self, connectors_only: bool) -> list[PluginInfo]:
-        return self._plugins.connector_plugins(connectors_only)
-
-    async def plugin_config(self, plugin: str) -> list[ConfigKeyInfo]:
-        return self._plugins.plugin_config(plugin)
-
-    async def validate_connector_config(
-        self, plugin_type: str, config: Mapping[str, str | None]
-    ) -> ConfigInfos:
-        self._plugins.check_validate_request_type(plugin_type, config)
-        try:
-            return self._plugins.validate(self._providers.resolve(config), config)
-        except ConnectError as exc:
-            if (error := unknown_connector_on_validate(exc)) is None:
-                raise
-            raise error from exc

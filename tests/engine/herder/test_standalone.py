@@ -136,6 +136,9 @@ class FakePlugins:
     def connector_class_path(self, connector_class: str) -> str:
         return f"fake:{connector_class}"
 
+    def connector_version(self, connector_class: str) -> str | None:
+        return "1.0"
+
     def check_validate_request_type(self, plugin_type: str, config: Mapping[str, str | None]) -> None:
         if not str(config.get("connector.class")).startswith(plugin_type):
             raise BadRequestError(f"Included connector type {config.get('connector.class')} does not match")
