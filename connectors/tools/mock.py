@@ -17,6 +17,7 @@ from engine.api import (
     ENGINE_VERSION,
     ConfigSpec,
     ConnectError,
+    ConnectorContext,
     SinkConnector,
     SinkRecord,
     SinkTask,
@@ -77,8 +78,10 @@ class MockConnector:
             timer.cancel()
 
 
-class MockSourceConnector(SourceConnector):
-    """A source connector whose connector or task fails after `delay_ms`."""
+class _MockConnectorBase:
+    """What both Mock connectors do, through a shared `MockConnector`."""
+
+    context: ConnectorContext | None = None
 
     def __init__(self) -> None:
         self._delegate = MockConnector()
@@ -91,40 +94,26 @@ class MockSourceConnector(SourceConnector):
 
     def start(self, props: Mapping[str, str]) -> None:
         self._delegate.start(props, self.context.raise_error if self.context else None)
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        return self._delegate.task_configs()
+
+    def stop(self) -> None:
+        self._delegate.stop()
+
+
+class MockSourceConnector(_MockConnectorBase, SourceConnector):
+    """A source connector whose connector or task fails after `delay_ms`."""
 
     def task_class(self) -> type[SourceTask]:
         return MockSourceTask
 
-    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
-        return self._delegate.task_configs()
 
-    def stop(self) -> None:
-        self._delegate.stop()
-
-
-class MockSinkConnector(SinkConnector):
+class MockSinkConnector(_MockConnectorBase, SinkConnector):
     """A sink connector whose connector or task fails after `delay_ms`."""
-
-    def __init__(self) -> None:
-        self._delegate = MockConnector()
-
-    def version(self) -> str:
-        return ENGINE_VERSION
-
-    def config(self) -> ConfigSpec:
-        return ConfigSpec()
-
-    def start(self, props: Mapping[str, str]) -> None:
-        self._delegate.start(props, self.context.raise_error if self.context else None)
 
     def task_class(self) -> type[SinkTask]:
         return MockSinkTask
-
-    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
-        return self._delegate.task_configs()
-
-    def stop(self) -> None:
-        self._delegate.stop()
 
 
 class _Failure:

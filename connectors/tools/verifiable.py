@@ -96,8 +96,8 @@ class _Throttle:
             self._wake.wait(delay)
 
 
-class VerifiableSourceConnector(SourceConnector):
-    """`tasks.max` tasks, each with its own `id`."""
+class _NumberedTasks:
+    """What both Verifiable connectors do: `tasks.max` copies of their config, each with its own `id`."""
 
     def __init__(self) -> None:
         self._props: dict[str, str] = {}
@@ -111,14 +111,18 @@ class VerifiableSourceConnector(SourceConnector):
     def start(self, props: Mapping[str, str]) -> None:
         self._props = dict(props)
 
-    def task_class(self) -> type[SourceTask]:
-        return VerifiableSourceTask
-
     def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
         return [{**self._props, ID_CONFIG: str(i)} for i in range(max_tasks)]
 
     def stop(self) -> None:
         """Nothing to release."""
+
+
+class VerifiableSourceConnector(_NumberedTasks, SourceConnector):
+    """`tasks.max` tasks, each with its own `id`."""
+
+    def task_class(self) -> type[SourceTask]:
+        return VerifiableSourceTask
 
 
 class VerifiableSourceTask(SourceTask):
@@ -199,29 +203,11 @@ class VerifiableSourceTask(SourceTask):
         self._stopping.set()
 
 
-class VerifiableSinkConnector(SinkConnector):
+class VerifiableSinkConnector(_NumberedTasks, SinkConnector):
     """`tasks.max` tasks, each with its own `id`."""
-
-    def __init__(self) -> None:
-        self._props: dict[str, str] = {}
-
-    def version(self) -> str:
-        return ENGINE_VERSION
-
-    def config(self) -> ConfigSpec:
-        return ConfigSpec()
-
-    def start(self, props: Mapping[str, str]) -> None:
-        self._props = dict(props)
 
     def task_class(self) -> type[SinkTask]:
         return VerifiableSinkTask
-
-    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
-        return [{**self._props, ID_CONFIG: str(i)} for i in range(max_tasks)]
-
-    def stop(self) -> None:
-        """Nothing to release."""
 
 
 class VerifiableSinkTask(SinkTask):
