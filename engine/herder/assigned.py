@@ -10,6 +10,7 @@ the worker's generation (the status store fences writes from older generations).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 
 from engine.config.providers import ConfigProviders, resolved_keys
@@ -20,7 +21,7 @@ from engine.herder.distributed_instances import DistributedLifecycle
 from engine.herder.entities import ConnectorTaskId
 from engine.herder.instances import ConnectorPlugins, ConnectorRecord
 from engine.herder.lifecycle import STARTED, STOPPED
-from engine.storage.status_topic import Status
+from engine.storage.status_topic import Status, TopicStatus
 
 __all__ = ["AssignedWork"]
 
@@ -58,6 +59,7 @@ class AssignedWork:
         self.tasks: set[ConnectorTaskId] = set()
         """Tasks assigned to this worker."""
         self._published: dict[StatusKey, tuple[str, str | None]] = {}
+        self._published_topics: set[tuple[str, str]] = set()
 
     def _tombstone(self, name: str, generation: int) -> None:
         for status in self._statuses.tasks(name):
@@ -160,9 +162,22 @@ class AssignedWork:
             write = self._statuses.put_safe if value[0] in (UNASSIGNED, FAILED) else self._statuses.put
             await asyncio.to_thread(write, status)
             self._published[key] = value
+        await self._publish_topics()
         for key, value in list(self._published.items()):
             if value[0] == "UNASSIGNED" and key not in self._local_keys():
                 del self._published[key]
+
+    async def _publish_topics(self) -> None:
+        # Connect compat (KIP-558): `status-topic-{topic}:connector-{c}` once per topic a task of
+        # the connector used, so every worker's GET …/topics sees the cluster's active topics.
+        for name, record in self.records.items():
+            for topic in sorted(record.topics):
+                if (name, topic) in self._published_topics:
+                    continue
+                task = min(record.tasks) if record.tasks else 0
+                status = TopicStatus(topic, name, task, int(time.time() * 1000))
+                await asyncio.to_thread(self._statuses.put_topic, status)
+                self._published_topics.add((name, topic))
 
     def _version(self, connector: str, state: str) -> str | None:
         # Connect compat (KIP-891): a status names the plugin version of a live instance; the

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from engine.herder.entities import ConnectorTaskId
 from engine.herder.lifecycle import SourceOffsetStore
-from engine.storage.status_topic import Status
+from engine.storage.status_topic import Status, TopicStatus
 
 __all__ = ["ConfigSnapshot", "ConfigStore", "GroupMember", "OffsetStore", "StatusStore"]
 
@@ -78,6 +78,9 @@ class StatusStore(Protocol):
 
     def delete(self, id: str | ConnectorTaskId, worker_id: str, generation: int) -> Future[None] | None:
         """Tombstones a status (Connect's DESTROYED)."""
+
+    def put_topic(self, status: TopicStatus) -> Future[None] | None:
+        """Records that a connector's task used a topic (KIP-558 active topics)."""
 
 
 class OffsetStore(SourceOffsetStore, Protocol):

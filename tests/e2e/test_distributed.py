@@ -514,7 +514,15 @@ def test_internal_topic_records_have_connects_bytes(
     golden_offset_key = ours(json.loads(GOLDEN.read_text().splitlines()[22])["key"])
     assert (golden_offset_key, '{"position":14}') in offsets
 
-    statuses = dict(topic_records(kafka_bootstrap, cluster_props["status.storage.topic"]))
+    topic_key = f"status-topic-{unique_topic}:connector-{name}"
+    # The topic status is written when the task first produces, which may trail the offset commit
+    # on a loaded machine: wait for it rather than read the topic once.
+    deadline = time.monotonic() + 30
+    while True:
+        statuses = dict(topic_records(kafka_bootstrap, cluster_props["status.storage.topic"]))
+        if topic_key in statuses or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     for kind in ("connector", "task"):
         suffix = name if kind == "connector" else f"{name}-0"
         expected = golden(
@@ -522,7 +530,6 @@ def test_internal_topic_records_have_connects_bytes(
         )
         assert shape(statuses[f"status-{kind}-{suffix}"]) == shape(expected[0])
         assert '"state":"PAUSED"' in (statuses[f"status-{kind}-{suffix}"] or "")
-    topic_key = f"status-topic-{unique_topic}:connector-{name}"
     assert shape(statuses[topic_key]) == shape(
         golden(f"status-topic-{GOLDEN_TOPIC}:connector-{GOLDEN_NAME}")[0]
     )

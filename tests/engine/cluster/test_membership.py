@@ -112,7 +112,8 @@ def test_three_members_share_the_work_and_one_leaving_hands_it_over(
     workers = start_workers(3, Compatibility.SESSIONED)
     wait_until(
         lambda: complete(workers) and all(len(w.connectors) + len(w.tasks) > 0 for w in workers),
-        30,
+        # Balancing takes a follow-up rebalance after the revocations; slow on 2 busy cores.
+        90,
         "balanced work",
     )
     leaders = {w.member.assignment.leader for w in workers if w.member.assignment is not None}

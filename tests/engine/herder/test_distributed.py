@@ -23,7 +23,7 @@ from engine.herder.entities import ConnectorTaskId
 from engine.herder.restart import RestartPolicy
 from engine.rest.forward import RequestTargetError
 from engine.runtime.protocol import StatusChanged
-from engine.storage.status_topic import Status
+from engine.storage.status_topic import Status, TopicStatus
 from tests.engine.herder.test_standalone import SOURCE, FakeLauncher, FakePlugins
 
 
@@ -100,9 +100,13 @@ class FakeStatusStore:
     def __init__(self) -> None:
         self.statuses: dict[str | ConnectorTaskId, Status] = {}
         self.fenced: list[Status] = []
+        self.topics: list[TopicStatus] = []
 
     def put(self, status: Status) -> None:
         self.statuses[status.id] = status
+
+    def put_topic(self, status: TopicStatus) -> None:
+        self.topics.append(status)
 
     def put_safe(self, status: Status) -> None:
         current = self.statuses.get(status.id)
