@@ -82,8 +82,11 @@ fmt: $(STAMPS)/deps
 cargo-test: $(STAMPS)/sysdeps $(PY)
 	@cargo test --quiet --workspace
 
+# Group rebalances are timing-sensitive: the tests that run them get a broker of their own, started
+# by their own pytest session, instead of one already busy with the rest of the suite's groups.
 pytest: setup
-	@$(PY) -m pytest -q
+	@$(PY) -m pytest -q -m "not cluster"
+	@$(PY) -m pytest -q -m cluster
 
 test: setup lint cargo-test pytest
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.cluster]
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0

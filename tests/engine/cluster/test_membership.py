@@ -106,6 +106,12 @@ def start_workers(kafka_bootstrap: str) -> Iterator[Callable[[int, Compatibility
 
 
 @pytest.mark.integration
+@pytest.mark.cluster
+@pytest.mark.xfail(
+    strict=False,
+    reason="known defect, issue 5: in 2 of the last 3 full CI runs three members joining together "
+    "did not reach a balanced assignment within 90 s (passes when run alone); under investigation",
+)
 def test_three_members_share_the_work_and_one_leaving_hands_it_over(
     start_workers: Callable[[int, Compatibility], list[Worker]],
 ) -> None:
@@ -131,6 +137,7 @@ def test_three_members_share_the_work_and_one_leaving_hands_it_over(
 
 
 @pytest.mark.integration
+@pytest.mark.cluster
 def test_a_killed_member_expires_and_its_work_moves(
     start_workers: Callable[[int, Compatibility], list[Worker]],
 ) -> None:
