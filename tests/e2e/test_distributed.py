@@ -558,6 +558,11 @@ def test_cluster_scope_logger_levels_reach_every_worker(
     assert cluster[1].call("PUT", f"/admin/loggers/{namespace}?scope=cluster", {"level": "LOUD"})[0] == 404
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="known defect, issue 5: after a full restart the paused connector's status sometimes never "
+    "returns to PAUSED within 60 s (failed in 2 of the last 3 CI runs, passes alone); under investigation",
+)
 def test_pause_survives_a_full_cluster_restart(cluster: list[DistributedWorker], unique_topic: str) -> None:
     start_verifiable(cluster[1], "paused", unique_topic, 2)
     assert cluster[2].call("PUT", "/connectors/paused/pause")[0] == 202
