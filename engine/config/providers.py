@@ -79,8 +79,8 @@ class _AllowedPaths:
         return normalised
 
 
-class FileConfigProvider:
-    """Keys of a Java properties file; `path` is the file."""
+class _PathProvider:
+    """What the file and directory providers share: `allowed.paths` and the checks on `path`."""
 
     def __init__(self) -> None:
         self._allowed: _AllowedPaths | None = None
@@ -88,23 +88,33 @@ class FileConfigProvider:
     def configure(self, params: Mapping[str, str]) -> None:
         self._allowed = _AllowedPaths(params.get(ALLOWED_PATHS_CONFIG))
 
-    def get(self, path: str, keys: Set[str]) -> dict[str, str]:
+    def _allowed_path(self, path: str) -> Path | None:
+        """`path` if it may be read, else None (an empty path, or one outside `allowed.paths`)."""
         if self._allowed is None:
             raise ConnectError("The provider has not been configured yet.")
         if not path:
-            return {}
-        file = self._allowed.check(path)
-        if file is None:
+            return None
+        checked = self._allowed.check(path)
+        if checked is None:
             logger.warning("The path `%s` is not allowed to be accessed.", path)
+        return checked
+
+    def close(self) -> None:
+        """Nothing is held open."""
+
+
+class FileConfigProvider(_PathProvider):
+    """Keys of a Java properties file; `path` is the file."""
+
+    def get(self, path: str, keys: Set[str]) -> dict[str, str]:
+        file = self._allowed_path(path)
+        if file is None:
             return {}
         try:
             values = properties.load(file)
         except (OSError, properties.PropertiesError) as exc:
             raise ConfigError(f"Could not read properties from file {path}") from exc
         return {k: values[k] for k in keys if k in values}
-
-    def close(self) -> None:
-        """Nothing is held open."""
 
 
 class EnvVarConfigProvider:
@@ -127,23 +137,12 @@ class EnvVarConfigProvider:
         """Nothing is held open."""
 
 
-class DirectoryConfigProvider:
+class DirectoryConfigProvider(_PathProvider):
     """Each regular file of the directory `path` is a key (its name) with its content as value."""
 
-    def __init__(self) -> None:
-        self._allowed: _AllowedPaths | None = None
-
-    def configure(self, params: Mapping[str, str]) -> None:
-        self._allowed = _AllowedPaths(params.get(ALLOWED_PATHS_CONFIG))
-
     def get(self, path: str, keys: Set[str]) -> dict[str, str]:
-        if self._allowed is None:
-            raise ConnectError("The provider has not been configured yet.")
-        if not path:
-            return {}
-        directory = self._allowed.check(path)
+        directory = self._allowed_path(path)
         if directory is None:
-            logger.warning("The path `%s` is not allowed to be accessed.", path)
             return {}
         if not directory.is_dir():
             logger.warning("The path `%s` is not a directory.", path)
@@ -157,9 +156,6 @@ class DirectoryConfigProvider:
                 except OSError as exc:
                     raise ConfigError(f"Could not read file {file} for property {key}") from exc
         return data
-
-    def close(self) -> None:
-        """Nothing is held open."""
 
 
 _JAVA_PACKAGE = "org.apache.kafka.common.config.provider."
