@@ -143,7 +143,7 @@ def _scope_of(scope: Any) -> str:
 
 def _level_of(body: bytes) -> str | None:
     """The valid `level` of a `PUT /admin/loggers/{l}` body, None if the body is not valid."""
-    from engine.rest.loggers import LOG4J_LEVELS  # noqa: PLC0415  # loaded with the application
+    from engine.logger_levels import LOG4J_LEVELS  # noqa: PLC0415  # loaded with the application
 
     try:
         parsed = json.loads(body)
@@ -215,10 +215,10 @@ async def _serve(worker_props_path: str) -> int:  # noqa: PLR0915  # one start-u
     from engine.cluster.membership import WorkerGroupMember  # noqa: PLC0415
     from engine.cluster.protocol import Compatibility  # noqa: PLC0415
     from engine.herder.distributed import DistributedHerder, DistributedSettings  # noqa: PLC0415
+    from engine.logger_levels import Loggers  # noqa: PLC0415
     from engine.plugins.registry import PluginRegistry  # noqa: PLC0415
     from engine.rest import create_app, serve  # noqa: PLC0415
     from engine.rest.forward import LeaderForwarding  # noqa: PLC0415
-    from engine.rest.loggers import Loggers  # noqa: PLC0415
     from engine.standalone import RegistryPlugins, kafka_cluster_id  # noqa: PLC0415
     from engine.storage import topics  # noqa: PLC0415
     from engine.storage.config_topic import ConfigTopicStore  # noqa: PLC0415
@@ -296,6 +296,7 @@ async def _serve(worker_props_path: str) -> int:  # noqa: PLR0915  # one start-u
         send_task_configs=send_task_configs,
     )
     loggers = Loggers()
+    loggers.subscribe(launcher.set_logger_level)
     listener = _Listener(herder, loggers)
     config_store.set_listener(listener)
     admin_enabled = worker.admin_listeners != []

@@ -161,6 +161,7 @@ async def _serve(worker_props_path: str, connectors: Sequence[ConnectorFile]) ->
 
     from confluent_kafka.admin import AdminClient  # noqa: PLC0415
 
+    from engine.logger_levels import Loggers  # noqa: PLC0415
     from engine.plugins.registry import PluginRegistry  # noqa: PLC0415
     from engine.rest import create_app, serve  # noqa: PLC0415
 
@@ -185,7 +186,9 @@ async def _serve(worker_props_path: str, connectors: Sequence[ConnectorFile]) ->
         admin=lambda: admin,
         restart_policy=restart_policy,
     )
-    app = create_app(herder, admin_enabled=worker.admin_listeners != [])
+    loggers = Loggers()
+    loggers.subscribe(launcher.set_logger_level)
+    app = create_app(herder, admin_enabled=worker.admin_listeners != [], loggers=loggers)
     server = serve(app, worker.values[LISTENERS_CONFIG])
     herder.settings = dataclasses.replace(herder.settings, worker_id=worker.worker_id_for(server.ports[0]))
 

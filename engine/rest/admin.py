@@ -1,4 +1,4 @@
-"""`/admin/loggers/...`: Connect's `LoggingResource` over `engine.rest.loggers.Loggers`.
+"""`/admin/loggers/...`: Connect's `LoggingResource` over `engine.logger_levels.Loggers`.
 
 `scope=cluster` answers 204 and, as Connect's standalone herder does ("this single worker is the
 entire cluster"), sets the level on this worker; any other scope value is treated as `worker`.
@@ -13,9 +13,9 @@ from starlette.responses import Response
 
 from engine.errors import BadRequestError, NotFoundError
 from engine.herder.entities import LoggerLevel
+from engine.logger_levels import LOG4J_LEVELS, Loggers
 from engine.rest.bodies import parse_config_map
 from engine.rest.endpoints import EndpointGroup, Param, Reply, error_reply
-from engine.rest.loggers import LOG4J_LEVELS, Loggers
 from engine.rest.responses import empty_response, json_response
 
 __all__ = ["group"]

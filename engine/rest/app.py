@@ -23,10 +23,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine.herder.base import Herder
+from engine.logger_levels import Loggers
 from engine.rest import admin, connectors, plugins, root
 from engine.rest.endpoints import Endpoint, EndpointGroup, run_handler
 from engine.rest.headers import ResponseHeaders, parse_header_rules
-from engine.rest.loggers import Loggers
 from engine.rest.openapi import document
 from engine.rest.responses import error_response
 

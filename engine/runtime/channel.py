@@ -4,17 +4,25 @@
 main or the task loop. The event ring has a single producer (this process), so every push goes
 through one lock: the loop, the heartbeat thread and connector background threads (through their
 context) may all emit.
+
+Logger-level changes (`SetLoggerLevel`) are applied here, as they arrive, by the process's
+`on_logger_level`: whichever loop polls the ring, connector code never sees them, and a busy task
+picks them up at its next poll.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 
 from engine._native import RingBuffer
 from engine.errors import ConnectError
-from engine.runtime.protocol import Control, Event, decode_control, encode
+from engine.runtime.protocol import Control, Event, SetLoggerLevel, decode_control, encode
 
 __all__ = ["EMIT_TIMEOUT_S", "Channel"]
+
+log = logging.getLogger(__name__)
 
 EMIT_TIMEOUT_S = 10.0
 """How long `emit` waits for room in a full event ring before giving up. The supervisor drains
@@ -29,23 +37,36 @@ class Channel:
     Args:
         control: the ring the supervisor pushes `Control` frames on.
         events: the ring this process pushes `Event` frames on.
+        on_logger_level: applies `(namespace, level)` of each `SetLoggerLevel`; without it they
+            are dropped with a warning.
     """
 
-    def __init__(self, control: RingBuffer, events: RingBuffer) -> None:
+    def __init__(
+        self,
+        control: RingBuffer,
+        events: RingBuffer,
+        on_logger_level: Callable[[str, str], object] | None = None,
+    ) -> None:
         self._control = control
         self._events = events
         self._lock = threading.Lock()
         self._unread: list[Control] = []
+        self._on_logger_level = on_logger_level
 
     @classmethod
-    def open(cls, control_ring: str, event_ring: str) -> Channel:
+    def open(
+        cls,
+        control_ring: str,
+        event_ring: str,
+        on_logger_level: Callable[[str, str], object] | None = None,
+    ) -> Channel:
         """Opens the two rings by name.
 
         Raises:
             FileNotFoundError: a ring does not exist (the supervisor removed it, or never made it).
             ValueError: a name does not hold a usable ring.
         """
-        return cls(RingBuffer.open(control_ring), RingBuffer.open(event_ring))
+        return cls(RingBuffer.open(control_ring), RingBuffer.open(event_ring), on_logger_level)
 
     @property
     def max_frame_size(self) -> int:
@@ -96,7 +117,20 @@ class Channel:
             messages, self._unread = self._unread, []
             return messages
         frames = self._control.pop_many(_POP_MAX, timeout)
-        return [decode_control(frame) for frame in frames]
+        messages = []
+        for frame in frames:
+            message = decode_control(frame)
+            if isinstance(message, SetLoggerLevel):
+                self._set_logger_level(message)
+            else:
+                messages.append(message)
+        return messages
+
+    def _set_logger_level(self, message: SetLoggerLevel) -> None:
+        if self._on_logger_level is None:
+            log.warning("No handler for logger levels; `%s` stays as it is.", message.namespace)
+            return
+        self._on_logger_level(message.namespace, message.level)
 
     def unread(self, messages: list[Control]) -> None:
         """Puts messages back: the next `poll_control` returns them first."""

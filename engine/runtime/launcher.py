@@ -46,6 +46,7 @@ from engine.runtime.protocol import (
     Event,
     Heartbeat,
     RequestTaskConfigs,
+    SetLoggerLevel,
     SetTargetState,
     SourcePartitionOffset,
     StartConnector,
@@ -274,6 +275,14 @@ class InstanceHandle:
             ConnectError: the process has ended or does not read its control ring.
         """
         self._send(SetTargetState(state=state))
+
+    def set_logger_level(self, namespace: str, level: str) -> None:
+        """Sets a logger level (log4j name) in the process, as `/admin/loggers` did in the worker.
+
+        Raises:
+            ConnectError: the process has ended or does not read its control ring.
+        """
+        self._send(SetLoggerLevel(namespace=namespace, level=level))
 
     async def pause(self) -> None:
         self.set_target_state("PAUSED")
@@ -530,6 +539,8 @@ class Launcher:
         remove_stale_rings()
         self._counter = itertools.count()
         self._handles: set[InstanceHandle] = set()
+        # `/admin/loggers` changes, in the order to replay them in every new process.
+        self._logger_levels: dict[str, str] = {}
         self._start_lock: asyncio.Lock | None = None
         # Runs before multiprocessing's own exit hook (atexit is last-in, first-out), which
         # would otherwise wait forever for children that ignore SIGTERM.
@@ -539,6 +550,23 @@ class Launcher:
     def handles(self) -> frozenset[InstanceHandle]:
         """The instances whose process has not ended yet."""
         return frozenset(self._handles)
+
+    def set_logger_level(self, namespace: str, level: str) -> None:
+        """Applies a logger level in every running process and in every process started later
+        (subscribed to the worker's `engine.logger_levels.Loggers`).
+
+        A process that cannot take it now (ended, or not reading its control ring) is logged and
+        skipped: its level matters no more than its other controls do.
+        """
+        self._logger_levels.pop(namespace, None)
+        self._logger_levels[namespace] = level
+        for handle in list(self._handles):
+            try:
+                handle.set_logger_level(namespace, level)
+            except ConnectError as e:
+                log.warning(
+                    "The level of logger `%s` did not reach the %s: %s", namespace, handle.description, e
+                )
 
     async def start_connector(
         self,
@@ -568,6 +596,7 @@ class Launcher:
             config=dict(config),
             target_state=target_state,
             worker=self._worker,
+            logger_levels=list(self._logger_levels.items()),
         )
         return await self._launch(
             process_main.ROLE_CONNECTOR, start, "Connector", f"connector `{name}`", secrets
@@ -617,6 +646,7 @@ class Launcher:
             target_state=target_state,
             worker=self._worker,
             offsets=offsets,
+            logger_levels=list(self._logger_levels.items()),
         )
         description = f"task `{task_id.connector}-{task_id.task}`"
         return await self._launch(process_main.ROLE_TASK, start, "Task", description, secrets)

@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from engine.api.task import SinkTask, SourceTask
 from engine.errors import ConnectError
+from engine.logger_levels import Loggers
 from engine.runtime.channel import Channel
 from engine.runtime.protocol import Heartbeat, StartConnector, StartTask, StatusChanged, Stopped
 from engine.secrets import mask_secrets
@@ -341,8 +342,10 @@ def main(
     _release_forkserver_liveness_pipe()
     _mask_streams(secrets)
     context = _setup_logging(secrets)
+    # This process's own logger tree follows the worker's `/admin/loggers` changes.
+    loggers = Loggers()
     try:
-        channel = Channel.open(control_ring, event_ring)
+        channel = Channel.open(control_ring, event_ring, loggers.set_level)
     except (OSError, ValueError):
         log.exception("Cannot open the rings `%s` and `%s`.", control_ring, event_ring)
         _flush_streams()
@@ -356,6 +359,8 @@ def main(
             context.context = f"connector={start.name}"
         else:
             context.context = f"connector={start.connector} task={start.task}"
+        for namespace, level in start.logger_levels:
+            loggers.set_level(namespace, level)
         _check_forkserver()
         _runner_for(start, runner)(start, channel)
         channel.emit(Stopped())

@@ -21,6 +21,7 @@ __all__ = [
     "Metrics",
     "ReconfigurationRequested",
     "RequestTaskConfigs",
+    "SetLoggerLevel",
     "SetTargetState",
     "SourceOffsets",
     "StartConnector",
@@ -50,6 +51,7 @@ class StartConnector(msgspec.Struct, tag=True, frozen=True):
     config: dict[str, str]
     target_state: str
     worker: dict[str, str]
+    logger_levels: list[tuple[str, str]] = []
 
 
 class StartTask(msgspec.Struct, tag=True, frozen=True):
@@ -64,6 +66,7 @@ class StartTask(msgspec.Struct, tag=True, frozen=True):
     target_state: str
     worker: dict[str, str]
     offsets: list[SourcePartitionOffset] = []
+    logger_levels: list[tuple[str, str]] = []
 
 
 class SetTargetState(msgspec.Struct, tag=True, frozen=True):
@@ -87,7 +90,15 @@ class Stop(msgspec.Struct, tag=True, frozen=True):
     """Stop gracefully: finish the batch in hand, flush and commit, then `Stopped` and exit."""
 
 
-Control = StartConnector | StartTask | SetTargetState | RequestTaskConfigs | Commit | Stop
+class SetLoggerLevel(msgspec.Struct, tag=True, frozen=True):
+    """`PUT /admin/loggers/{namespace}` reached the worker: apply it in this process too. Handled
+    by the process runtime (`Channel`), never seen by the connector main or the task loops."""
+
+    namespace: str
+    level: str
+
+
+Control = StartConnector | StartTask | SetTargetState | RequestTaskConfigs | Commit | Stop | SetLoggerLevel
 
 
 # --- events: process → supervisor ----------------------------------------------------------

@@ -235,3 +235,26 @@ def test_config_provider_placeholders_stay_unresolved_in_the_api(shared_worker: 
         ),
     )
     assert worker.call("DELETE", f"/connectors/{name}") == (204, None)
+
+
+def test_admin_logger_levels_reach_running_task_processes(shared_worker: Any) -> None:
+    worker, name = shared_worker, _name("levels")
+    config = {
+        "connector.class": "org.apache.kafka.connect.tools.MockSourceConnector",
+        "mock_mode": "task-failure",
+        "delay_ms": "4000",
+        "task.restart.policy": "none",
+    }
+    assert worker.call("PUT", f"/connectors/{name}/config", config)[0] == 201
+    worker.wait_state(name, "RUNNING", ["RUNNING"])
+    # Logged at DEBUG inside the task process, which was started while the level was INFO.
+    debug_line = f"connector={name} task=0"
+    try:
+        status, _ = worker.call("PUT", "/admin/loggers/connectors.tools", {"level": "DEBUG"})
+        assert status == 200
+        worker.wait_state(name, "RUNNING", ["FAILED"])
+        lines = [line for line in worker.log_text().splitlines() if debug_line in line]
+        assert any("Triggering source task failure." in line for line in lines), lines
+    finally:
+        worker.call("PUT", "/admin/loggers/connectors.tools", {"level": "INFO"})
+        worker.call("DELETE", f"/connectors/{name}")

@@ -40,8 +40,8 @@ from engine.herder.entities import (
     TaskInfo,
     TaskState,
 )
+from engine.logger_levels import Loggers
 from engine.rest import create_app, serve
-from engine.rest.loggers import Loggers
 
 WORKER = "127.0.0.1:8083"
 

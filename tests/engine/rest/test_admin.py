@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from engine.rest.loggers import LOG4J_LEVELS, Loggers, log4j_level_name
+from engine.logger_levels import LOG4J_LEVELS, Loggers, log4j_level_name
 
 NOW = 1_700_000_000_000
 

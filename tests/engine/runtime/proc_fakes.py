@@ -27,7 +27,7 @@ from engine.api import (
     SourceTask,
 )
 from engine.runtime.channel import Channel
-from engine.runtime.protocol import SetTargetState, StartTask, StatusChanged, Stop, TopicsUsed
+from engine.runtime.protocol import Commit, SetTargetState, StartTask, StatusChanged, Stop, TopicsUsed
 
 BEHAVIOUR = "behaviour"
 PASSWORD = "connection.password"
@@ -148,6 +148,10 @@ def run_task(start: StartTask, channel: Channel) -> None:
                 return
             if isinstance(message, SetTargetState):
                 channel.emit(StatusChanged(state="PAUSED" if message.state == "PAUSED" else "RUNNING"))
+            if isinstance(message, Commit) and behaviour == "report-levels":
+                # The effective level of a logger only this process has, as the trace.
+                level = logging.getLogger("kct_levels.task").getEffectiveLevel()
+                channel.emit(StatusChanged(state="RUNNING", trace=logging.getLevelName(level)))
 
 
 def _leak(password: str) -> None:

@@ -17,6 +17,7 @@ from engine.runtime.protocol import (
     Commit,
     Heartbeat,
     Metrics,
+    SetLoggerLevel,
     SetTargetState,
     StatusChanged,
     Stop,
@@ -53,6 +54,23 @@ def test_unread_messages_come_back_first(rings: tuple[RingBuffer, RingBuffer]) -
     channel.unread([Commit()])
     assert channel.poll_control(1.0) == [Commit()]
     assert channel.poll_control(1.0) == [Stop()]
+
+
+def test_logger_levels_are_applied_in_order_and_never_reach_the_loop(
+    rings: tuple[RingBuffer, RingBuffer],
+) -> None:
+    control, events = rings
+    applied: list[tuple[str, str]] = []
+    channel = Channel(control, events, on_logger_level=lambda ns, level: applied.append((ns, level)))
+    control.push_many(
+        [
+            encode(SetLoggerLevel(namespace="a", level="DEBUG")),
+            encode(Commit()),
+            encode(SetLoggerLevel(namespace="a.b", level="ERROR")),
+        ]
+    )
+    assert channel.poll_control(1.0) == [Commit()]
+    assert applied == [("a", "DEBUG"), ("a.b", "ERROR")]
 
 
 def test_emit_is_safe_from_many_threads(rings: tuple[RingBuffer, RingBuffer]) -> None:

@@ -332,6 +332,33 @@ def test_task_runs_pauses_and_stops(make_launcher: Callable[..., Launcher]) -> N
     run(main())
 
 
+def test_logger_levels_reach_new_and_running_processes(make_launcher: Callable[..., Launcher]) -> None:
+    launcher = make_launcher(runner=RUN_TASK)
+
+    async def level_in_child(handle: InstanceHandle) -> str | None:
+        await handle.commit()
+        event = await _next(handle)
+        assert isinstance(event, StatusChanged)
+        return event.trace
+
+    async def main() -> None:
+        # Set before the process exists: replayed when it starts (a wider namespace first).
+        launcher.set_logger_level("kct_levels", "DEBUG")
+        handle = await _start_task(launcher, behaviour="report-levels")
+        assert await _next(handle) == StatusChanged(state="RUNNING")
+        assert await _next(handle) == TopicsUsed(topics=["conn-0"])
+        assert await level_in_child(handle) == "DEBUG"
+        # Set while it runs: sent to it.
+        launcher.set_logger_level("kct_levels.task", "ERROR")
+        assert await level_in_child(handle) == "ERROR"
+        launcher.set_logger_level("kct_levels", "WARN")  # a prefix: overrides the child logger
+        assert await level_in_child(handle) == "WARNING"
+        await handle.stop(5)
+        assert await _drain(handle) == [Stopped(), Exited(exitcode=0)]
+
+    run(main())
+
+
 def test_start_task_needs_a_task_class(make_launcher: Callable[..., Launcher]) -> None:
     launcher = make_launcher()
 

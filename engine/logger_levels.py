@@ -4,6 +4,12 @@ Mirrors Connect's `Loggers`: levels are read and written by log4j name (OFF, FAT
 INFO, DEBUG, TRACE, ALL; case-insensitive), the root logger is `root`, setting a level applies to
 the named logger and to every existing logger whose name starts with it, and `last_modified` is
 the epoch-ms time of the last change made through this API (None otherwise).
+
+Connector and task code runs in processes of its own, each with its own loggers. The supervisor's
+`Loggers` remembers what was set (`settings`) and tells its subscribers (the launcher), which
+replays the settings in every new process and sends each change to the running ones; the process
+applies them with a `Loggers` of its own. Outside the REST layer (it is imported by task
+processes), hence not under `engine.rest`.
 """
 
 from __future__ import annotations
@@ -48,6 +54,19 @@ class Loggers:
     def __init__(self, clock_ms: Callable[[], int] | None = None) -> None:
         self._clock_ms = clock_ms or (lambda: int(time.time() * 1000))
         self._last_modified: dict[str, int] = {}
+        # Namespace → level name, in the order of each namespace's last change: replaying them in
+        # this order elsewhere gives the same levels (a later, wider namespace overrides an earlier
+        # narrower one, as it did here).
+        self._settings: dict[str, str] = {}
+        self._subscribers: list[Callable[[str, str], None]] = []
+
+    def settings(self) -> list[tuple[str, str]]:
+        """`(namespace, level)` of every `set_level` so far, in the order to replay them."""
+        return list(self._settings.items())
+
+    def subscribe(self, callback: Callable[[str, str], None]) -> None:
+        """Calls `callback(namespace, level)` after each `set_level`."""
+        self._subscribers.append(callback)
 
     @staticmethod
     def _existing() -> dict[str, logging.Logger]:
@@ -107,4 +126,9 @@ class Loggers:
                 continue
             logger.setLevel(level)
             self._last_modified[name] = self._clock_ms()
+        canonical = level_name.upper()
+        self._settings.pop(namespace, None)
+        self._settings[namespace] = canonical
+        for callback in self._subscribers:
+            callback(namespace, canonical)
         return sorted(name for name, _ in targets)
