@@ -6,6 +6,11 @@ sends heartbeats. The herder's thread calls `WorkerGroupMember.poll` (which rejo
 and gets `GroupListener` callbacks; the leader's assignment runs the assignor on the herder's
 config snapshot. Callbacks run on the IO thread and must return quickly (hand work to the
 herder's own thread); an exception in one, or in the assignor, is raised from `poll`.
+
+The member rejoins by itself when the protocol needs another round: after an assignment that
+revoked anything here (the revoked work reaches other workers only in the next round, KIP-415)
+and when an assignment's ``delay`` expires. The herder asks for a rebalance only for reasons of
+its own (configs changed).
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from engine.cluster.protocol import (
 )
 from engine.herder.entities import ConnectorTaskId
 
-__all__ = ["ConfigSnapshot", "GroupListener", "WorkerGroupMember"]
+__all__ = ["ConfigSnapshot", "GroupListener", "WorkerGroupMember", "apply_assignment"]
 
 log = logging.getLogger("engine.cluster")
 
@@ -66,7 +71,10 @@ class GroupListener(Protocol):
         ...
 
     def on_assigned(self, assignment: Assignment, generation: int) -> None:
-        """A rebalance completed: ``connectors``/``tasks`` are everything this worker should run."""
+        """A rebalance completed: ``connectors``/``tasks`` are everything this worker should run.
+
+        If the round revoked anything here, the member rejoins at once by itself.
+        """
         ...
 
     def on_revoked(
@@ -77,6 +85,9 @@ class GroupListener(Protocol):
 
 
 class _Coordinator(BaseCoordinator):  # type: ignore[misc]  # kafka-python is untyped
+    # kafka-python's in-flight JoinGroup/SyncGroup task (a `kafka.future.Future`), or None.
+    _join_task: Any
+
     def __init__(self, member: WorkerGroupMember, client: KafkaNetClient, **configs: Any) -> None:
         super().__init__(client, **configs)
         self.member = member
@@ -104,6 +115,24 @@ class _Coordinator(BaseCoordinator):  # type: ignore[misc]  # kafka-python is un
         self, generation: int, member_id: str, protocol: str, member_assignment_bytes: bytes
     ) -> None:
         self.member._on_join_complete(generation, protocol, bytes(member_assignment_bytes))
+
+    async def join_group_async(self, timeout_ms: int | None = None) -> bool:
+        # kafka-python 3.0.12 keeps the JoinGroup/SyncGroup task of a call that timed out running,
+        # but if it finishes before the next call, that call starts a new JoinGroup and drops the
+        # result: the generation's callbacks never run, and a leader's new JoinGroup starts one more
+        # rebalance. `poll` gives each call at most its own timeout, so under load this happened
+        # in the middle of rebalances; hand the finished task's outcome to the join loop instead.
+        finished = self._join_task
+        if finished is not None and finished.is_done:
+            self._join_task = self._manager.call_soon(_outcome, finished)
+        try:
+            return bool(await super().join_group_async(timeout_ms))
+        except Exception as exc:
+            task = self._join_task
+            if task is not None and task.is_done and task.exception is exc:
+                # This failure was just delivered; the next call must start a new join.
+                self._join_task = None
+            raise
 
     def request_rejoin(self) -> None:
         super().request_rejoin()
@@ -296,32 +325,61 @@ class WorkerGroupMember:
         return {member: encode_assignment(assignment) for member, assignment in assignments.items()}
 
     def _on_join_complete(self, generation: int, protocol: str, data: bytes) -> None:
-        new = decode_assignment(data)
+        received = decode_assignment(data)
         self.current_protocol = Compatibility.from_protocol(protocol)
         self._rejoin_requested = False
-        if self.current_protocol is not Compatibility.EAGER:
-            if new.revoked_connectors or new.revoked_tasks:
-                self.listener.on_revoked(new.leader, new.revoked_connectors, new.revoked_tasks)
-            previous = self.assignment
-            if previous is not None:
-                kept_connectors = tuple(c for c in previous.connectors if c not in new.revoked_connectors)
-                kept_tasks = tuple(t for t in previous.tasks if t not in new.revoked_tasks)
-                new = Assignment(
-                    new.version,
-                    new.error,
-                    new.leader,
-                    new.leader_url,
-                    new.offset,
-                    tuple(dict.fromkeys(new.connectors + kept_connectors)),
-                    tuple(dict.fromkeys(new.tasks + kept_tasks)),
-                    new.revoked_connectors,
-                    new.revoked_tasks,
-                    new.delay,
-                )
+        if self.current_protocol is not Compatibility.EAGER and (
+            received.revoked_connectors or received.revoked_tasks
+        ):
+            self.listener.on_revoked(received.leader, received.revoked_connectors, received.revoked_tasks)
+        new, follow_up = apply_assignment(self.assignment, received, self.current_protocol)
         self._rejoin_at = time.monotonic() + new.delay / 1000 if new.delay > 0 else None
         self.assignment = new
         self.last_completed_generation = generation
         self.listener.on_assigned(new, generation)
+        if follow_up:
+            log.info("Rejoining the group to complete a rebalance that revoked work here.")
+            self._rejoin_requested = True
+            self._wake.set()
+
+
+def apply_assignment(
+    previous: Assignment | None, received: Assignment, mode: Compatibility
+) -> tuple[Assignment, bool]:
+    """What a member runs after receiving ``received``, and whether it must rejoin at once.
+
+    Under the cooperative protocols ``received`` lists only newly assigned and revoked work, and
+    the member keeps the rest of ``previous``; the result lists everything it runs. A member that
+    had work revoked rejoins as soon as that work stopped (KIP-415; Connect compat:
+    DistributedHerder#handleRebalanceCompleted requests the rejoin): the leader hands revoked work
+    to other members only in the next round, and no other member has a reason to start one, so
+    without this rejoin the revoked work stays stopped until some unrelated rebalance.
+    """
+    if mode is Compatibility.EAGER:
+        return received, False
+    revoked = bool(received.revoked_connectors or received.revoked_tasks)
+    if previous is None:
+        return received, revoked
+    kept_connectors = tuple(c for c in previous.connectors if c not in received.revoked_connectors)
+    kept_tasks = tuple(t for t in previous.tasks if t not in received.revoked_tasks)
+    merged = Assignment(
+        received.version,
+        received.error,
+        received.leader,
+        received.leader_url,
+        received.offset,
+        tuple(dict.fromkeys(received.connectors + kept_connectors)),
+        tuple(dict.fromkeys(received.tasks + kept_tasks)),
+        received.revoked_connectors,
+        received.revoked_tasks,
+        received.delay,
+    )
+    return merged, revoked
+
+
+async def _outcome(task: Any) -> Any:
+    """The result of a finished kafka-python task, or its exception raised again."""
+    return await task
 
 
 def _member_state(data: bytes) -> MemberState:

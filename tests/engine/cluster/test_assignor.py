@@ -12,7 +12,14 @@ from engine.cluster.assignor import (
     WorkerLoad,
     eager_assign,
 )
-from engine.cluster.protocol import CONFIG_MISMATCH, Assignment
+from engine.cluster.membership import apply_assignment
+from engine.cluster.protocol import (
+    CONFIG_MISMATCH,
+    Assignment,
+    Compatibility,
+    decode_assignment,
+    encode_assignment,
+)
 from engine.herder.entities import ConnectorTaskId as T
 
 DEFAULT_DELAY = 300_000
@@ -491,6 +498,61 @@ def test_lost_assignment_goes_to_a_candidate_worker_after_the_delay() -> None:
     assert set(configured["worker1"].tasks) == set(lost.tasks)
     assert to_reassign.is_empty()
     assert (assignor.scheduled_rebalance, assignor.delay, assignor.candidate_workers) == (0, 0, {})
+
+
+def test_a_member_whose_work_was_revoked_asks_for_the_round_that_hands_it_out() -> None:
+    """The order of the three-member CI failures (issue 5), through the wire format and the
+    members' own bookkeeping: the first member's generation completes alone, so it runs
+    everything; when two more join, that round only revokes from it and gives them nothing. No
+    member joins or leaves after that, so the member whose work was revoked must ask for the next
+    round, and that round completes the balance."""
+    assignor = IncrementalCooperativeAssignor(3000)
+    snapshot = {"c1": 3, "c2": 2}
+    held: dict[str, Assignment | None] = {"w0": None}
+    generation = 0
+
+    def rebalance() -> set[str]:
+        """One round led by w0, applied by every member; the members that ask for another."""
+        nonlocal generation
+        generation += 1
+        states = {m: MemberState(f"http://{m}:8083/", 5, a) for m, a in held.items()}
+        result, _ = assignor.assign(
+            "w0",
+            states,
+            snapshot,
+            0,
+            config_offset=5,
+            generation=generation,
+            last_completed_generation=generation - 1,
+            version=2,
+        )
+        again = set()
+        for member, assignment in result.items():
+            received = decode_assignment(encode_assignment(assignment))
+            held[member], rejoin = apply_assignment(held[member], received, Compatibility.SESSIONED)
+            if rejoin:
+                again.add(member)
+        return again
+
+    def running(member: str) -> list[str | T]:
+        assignment = held[member]
+        return [] if assignment is None else [*assignment.connectors, *assignment.tasks]
+
+    everything = {"c1", "c2", T("c1", 0), T("c1", 1), T("c1", 2), T("c2", 0), T("c2", 1)}
+    assert rebalance() == set()
+    assert set(running("w0")) == everything
+
+    held.update(w1=None, w2=None)
+    assert rebalance() == {"w0"}
+    assert running("w1") == running("w2") == []
+    assert len(running("w0")) < len(everything)
+
+    assert rebalance() == set()
+    instances = [i for m in held for i in running(m)]
+    assert len(instances) == len(set(instances))
+    assert set(instances) == everything
+    assert sorted(len([i for i in running(m) if isinstance(i, str)]) for m in held) == [0, 1, 1]
+    assert sorted(len([i for i in running(m) if isinstance(i, T)]) for m in held) == [1, 2, 2]
 
 
 def members(*ids: str, offset: int = 618) -> dict[str, MemberState]:
