@@ -19,6 +19,7 @@ from engine.bench.catalog import SCENARIOS, SYSTEMS
 from engine.bench.errors import BenchError
 from engine.bench.settings import (
     CONVERTERS,
+    MODES,
     Settings,
     SettingsError,
     apply_assignments,
@@ -69,7 +70,7 @@ def add_parser(subparsers: Any) -> None:
         "--knob",
         required=True,
         metavar="NAME=V1,V2,...",
-        help="what to vary: records, record-size, tasks, rate, partitions, converter, "
+        help="what to vary: records, record-size, tasks, rate, partitions, converter, mode, "
         "a worker property (producer.linger.ms) or connector.<property>",
     )
     sweep_parser.add_argument("--plot", metavar="PNG", help="plot file (default: bench-SCENARIO-KNOB.png)")
@@ -85,6 +86,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--partitions", type=_positive_int, help="partitions of created topics (default 1)")
     parser.add_argument(
         "--converter", choices=CONVERTERS, help="file-source: value converter (default string)"
+    )
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        help="how kconnect and connect-java run: one standalone worker with connector files, or one "
+        "distributed worker (its own group and internal topics) given the connectors over REST "
+        "(default standalone)",
     )
     parser.add_argument(
         "--set",
@@ -135,6 +143,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "rate": args.rate,
         "partitions": args.partitions,
         "converter": args.converter,
+        "mode": args.mode,
     }
     settings = Settings(**{name: value for name, value in flags.items() if value is not None})
     return apply_assignments(settings, [parse_assignment(text) for text in args.set])

@@ -1,7 +1,8 @@
 """Runs a scenario against each system on one broker and measures them the same way.
 
 For each system: plan the scenario, launch the system in its own session,
-sample its process tree, watch its output until the expected records are
+sample its process tree, (in distributed mode) create its connectors over
+REST once it answers, watch its output until the expected records are
 there, stop it (SIGTERM, then SIGKILL for the whole session), and turn what
 was seen into a `SystemResult`. The measured window runs from the first
 output the harness sees to the last expected record, so JVM and
@@ -18,8 +19,6 @@ import socket
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from engine.bench import machine
 from engine.bench.errors import BenchError
 from engine.bench.observe import FileOutput
 from engine.bench.procstat import ProcessTreeSampler, TreeUsage
+from engine.bench.rest import ConnectorSubmitter, rest_answers
 from engine.bench.scenarios import SCENARIOS, BenchContext, Plan, Scenario
 from engine.bench.settings import Knob, Settings, apply_knob
 from engine.bench.stats import SystemResult, percentile, ratios, throughput
@@ -273,14 +273,21 @@ class _SystemRun:
         sampler = ProcessTreeSampler(child.pid)
         sampler.start()
         feeder = self.plan.feeder
+        submitter = None
+        if self.launch.rest_url is not None and self.launch.connectors:
+            submitter = ConnectorSubmitter(
+                self.launch.rest_url, self.launch.connectors, window.launched + self.timeout_s
+            )
         error: str | None = None
         try:
             if feeder is not None:
                 feeder.start()
-            error = self._watch(child, window, sampler)
+            error = self._watch(child, window, sampler, submitter)
         finally:
             _stop(child)
             usage = sampler.stop()
+            if submitter is not None:
+                submitter.stop()  # after the worker stopped: a request in flight has ended
             if feeder is not None:
                 feeder.stop()
         if error is None and feeder is not None and feeder.error is not None:
@@ -290,9 +297,17 @@ class _SystemRun:
         return _result(self.name, self.plan, window, usage)
 
     def _watch(
-        self, child: subprocess.Popen[bytes], window: _Window, sampler: ProcessTreeSampler
+        self,
+        child: subprocess.Popen[bytes],
+        window: _Window,
+        sampler: ProcessTreeSampler,
+        submitter: ConnectorSubmitter | None,
     ) -> str | None:
-        """Follow the output until complete; return why it failed, or ``None``."""
+        """Follow the output until complete; return why it failed, or ``None``.
+
+        ``submitter`` (distributed mode) starts creating the connectors as
+        soon as the worker's REST root answers.
+        """
         plan, name = self.plan, self.name
         next_probe = window.launched
         fed = False
@@ -317,14 +332,18 @@ class _SystemRun:
                 return None
             if exited is not None:
                 return f"{name} exited with status {exited} after {count} of {plan.expected} records"
+            if submitter is not None and submitter.error is not None:
+                return f"{name} did not take its connectors: {submitter.error}"
             if now - window.launched > self.timeout_s:
                 return (
                     f"{name} timed out after {self.timeout_s:.0f} s with {count} of {plan.expected} records"
                 )
             if self.launch.rest_url is not None and window.rest_ready_at is None and now >= next_probe:
                 next_probe = now + _REST_PROBE_S
-                if _rest_answers(self.launch.rest_url):
+                if rest_answers(self.launch.rest_url):
                     window.rest_ready_at = time.monotonic()
+                    if submitter is not None:
+                        submitter.start()
             time.sleep(_POLL_S)
 
 
@@ -332,14 +351,6 @@ def _rate(window: _Window, count: int, now: float) -> float:
     if window.first_at is None or now <= window.first_at:
         return 0.0
     return (count - window.first_count) / (now - window.first_at)
-
-
-def _rest_answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=0.5) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:

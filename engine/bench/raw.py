@@ -28,7 +28,11 @@ from confluent_kafka import Consumer, KafkaError, Producer
 
 __all__ = ["main"]
 
-_BATCH = 10_000
+_PRODUCE_BATCH = 10_000
+# Connect's max.poll.records default, and kconnect's sink batch. Batches of 10,000 (~4.4 MB of
+# file-sink-smt envelopes) ran at about half the rate for 2.5x the CPU: each batch's Message objects and
+# joined buffer miss the caches and fault fresh pages in (bench/README.md, "The raw ceiling").
+_CONSUME_BATCH = 500
 _READ_CHUNK = 1 << 20
 _TAIL_INTERVAL_S = 0.002
 _PIPE_CONSUME_S = 0.005
@@ -86,8 +90,9 @@ def file_to_topic(job: dict[str, Any]) -> None:
         while chunk := source.read(_READ_CHUNK):
             lines = (partial + chunk).split(b"\n")
             partial = lines.pop()
-            for start in range(0, len(lines), _BATCH):
-                produce_all(producer, topic, [{"value": line} for line in lines[start : start + _BATCH]])
+            for start in range(0, len(lines), _PRODUCE_BATCH):
+                batch = lines[start : start + _PRODUCE_BATCH]
+                produce_all(producer, topic, [{"value": line} for line in batch])
     if partial:
         produce_all(producer, topic, [{"value": partial}])
     _flush(producer)
@@ -100,7 +105,7 @@ def topic_to_file(job: dict[str, Any]) -> None:
     try:
         with open(job["file"], "ab", buffering=0) as sink:
             while written < wanted:
-                values = _values(consumer.consume(num_messages=_BATCH, timeout=0.5))
+                values = _values(consumer.consume(num_messages=_CONSUME_BATCH, timeout=0.5))
                 if values:
                     sink.write(b"\n".join(values) + b"\n")
                     written += len(values)
@@ -153,7 +158,7 @@ def file_pipe(job: dict[str, Any]) -> None:
         with open(job["output"], "ab", buffering=0) as sink:
             while written < wanted and not stop.is_set():
                 # Short: consume() waits for a full batch or the timeout, which adds to latency here.
-                values = _values(consumer.consume(num_messages=_BATCH, timeout=_PIPE_CONSUME_S))
+                values = _values(consumer.consume(num_messages=_CONSUME_BATCH, timeout=_PIPE_CONSUME_S))
                 if values:
                     sink.write(b"\n".join(values) + b"\n")
                     written += sum(1 for value in values if not value.startswith(b"w"))
@@ -179,8 +184,8 @@ def generate(job: dict[str, Any], shard: int | None, job_path: str) -> None:
     count = records // processes + (records % processes if shard == 0 else 0)
     producer = _producer(job)
     key = str(shard).encode()
-    for start in range(0, count, _BATCH):
-        stop = min(count, start + _BATCH)
+    for start in range(0, count, _PRODUCE_BATCH):
+        stop = min(count, start + _PRODUCE_BATCH)
         produce_all(
             producer, job["topic"], [{"key": key, "value": b"%d" % seqno} for seqno in range(start, stop)]
         )

@@ -1,7 +1,7 @@
 """The parameters of a benchmark run and the ``NAME=V1,V2`` knobs a sweep varies.
 
 A knob is either a scenario parameter (``records``, ``record-size``,
-``tasks``, ``rate``, ``partitions``, ``converter``), a connector property
+``tasks``, ``rate``, ``partitions``, ``converter``, ``mode``), a connector property
 (``connector.batch.size``: set in every connector the scenario runs), or
 any other dotted name, which is a worker property (``producer.linger.ms``,
 ``offset.flush.interval.ms``). The `raw` system applies worker
@@ -17,6 +17,7 @@ from typing import Any
 
 __all__ = [
     "CONVERTERS",
+    "MODES",
     "PARAMETERS",
     "Knob",
     "Settings",
@@ -29,6 +30,9 @@ __all__ = [
 
 CONNECTOR_PREFIX = "connector."
 CONVERTERS = ("string", "json")
+# How the two workers run: one standalone worker with the connectors' files, or one distributed
+# worker (its own group and internal topics) that gets the connectors over REST.
+MODES = ("standalone", "distributed")
 # Knob name → Settings attribute; written with dashes on the command line.
 PARAMETERS = {
     "records": "records",
@@ -37,7 +41,10 @@ PARAMETERS = {
     "rate": "rate",
     "partitions": "partitions",
     "converter": "converter",
+    "mode": "mode",
 }
+# Parameters whose value is one of a list of names rather than a number.
+_CHOICES = {"converter": CONVERTERS, "mode": MODES}
 
 
 class SettingsError(ValueError):
@@ -58,6 +65,8 @@ class Settings:
             ``tasks`` in ``tasks-scaling``).
         converter: ``string`` (StringConverter) or ``json`` (JsonConverter
             without schemas) for ``file-source``.
+        mode: ``standalone`` or ``distributed``: how ``kconnect`` and
+            ``connect-java`` run (``raw`` is the same in both).
         worker_properties: Extra worker properties, applied last.
         connector_properties: Extra properties for every connector, applied last.
     """
@@ -68,6 +77,7 @@ class Settings:
     rate: int = 10_000
     partitions: int = 1
     converter: str = "string"
+    mode: str = "standalone"
     worker_properties: Mapping[str, str] = field(default_factory=dict)
     connector_properties: Mapping[str, str] = field(default_factory=dict)
 
@@ -76,8 +86,10 @@ class Settings:
             value = getattr(self, name)
             if value <= 0:
                 raise SettingsError(f"{name.replace('_', '-')} must be a positive number, not {value}")
-        if self.converter not in CONVERTERS:
-            raise SettingsError(f"converter must be one of {', '.join(CONVERTERS)}, not {self.converter!r}")
+        for name, choices in _CHOICES.items():
+            value = getattr(self, name)
+            if value not in choices:
+                raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -87,6 +99,7 @@ class Settings:
             "rate": self.rate,
             "partitions": self.partitions,
             "converter": self.converter,
+            "mode": self.mode,
             "worker_properties": dict(self.worker_properties),
             "connector_properties": dict(self.connector_properties),
         }
@@ -143,8 +156,9 @@ def apply_knob(settings: Settings, name: str, value: str) -> Settings:
         SettingsError: A numeric parameter got a value that is not a positive integer.
     """
     attribute = PARAMETERS.get(name)
-    if attribute == "converter":
-        return dataclasses.replace(settings, converter=value)
+    if attribute in _CHOICES:
+        choice: dict[str, Any] = {attribute: value}  # checked by Settings.__post_init__
+        return dataclasses.replace(settings, **choice)
     if attribute is not None:
         try:
             number = int(value.replace("_", ""))

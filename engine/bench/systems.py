@@ -1,9 +1,12 @@
 """The systems a benchmark compares: how each one is launched for a planned scenario.
 
 ``kconnect`` and ``connect-java`` get the same worker and connector
-``.properties`` files (the harness adds the broker, a free REST port and a
-fresh offsets file); ``raw`` gets the scenario's raw job. Each system runs as
-its own process tree, which the harness samples and stops.
+properties (the harness adds the broker, a free REST port, and a fresh
+offsets file or, in distributed mode, a fresh group and internal topics);
+in standalone mode the connectors are ``.properties`` files on the command
+line, in distributed mode the harness submits them over REST. ``raw`` gets
+the scenario's raw job in both modes. Each system runs as its own process
+tree, which the harness samples and stops.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -21,11 +24,26 @@ from engine.bench.scenarios import BenchContext, Plan
 from engine.config import properties
 from engine.localkafka import LocalKafkaError
 
-__all__ = ["SYSTEMS", "ConnectJava", "Kconnect", "Launch", "Raw", "System", "system_names"]
+__all__ = [
+    "SYSTEMS",
+    "ConnectJava",
+    "Kconnect",
+    "Launch",
+    "Raw",
+    "System",
+    "system_names",
+    "worker_properties",
+    "write_properties",
+]
 
 # Same as Connect's connect-standalone.properties example; the harness never waits on it.
 OFFSET_FLUSH_INTERVAL_MS = "10000"
-_CONNECT_MAIN = "org.apache.kafka.connect.cli.ConnectStandalone"
+# One local broker: the internal topics cannot have Connect's default of three replicas.
+_INTERNAL_TOPICS_REPLICATION = "1"
+_CONNECT_MAINS = {
+    "standalone": "org.apache.kafka.connect.cli.ConnectStandalone",
+    "distributed": "org.apache.kafka.connect.cli.ConnectDistributed",
+}
 _CONNECT_LOG4J = Path(__file__).with_name("connect-log4j2.properties")
 # connect-standalone.sh defaults to -Xms256M -Xmx2G; 512 MiB is ample for these scenarios and
 # keeps the JVM from sizing its heap from the machine's RAM.
@@ -45,10 +63,18 @@ _JAVA_OPTIONS = (
 
 @dataclass(frozen=True)
 class Launch:
-    """How to start one system: its command line and, for workers, the REST root to probe."""
+    """How to start one system.
+
+    Attributes:
+        command: The command line.
+        rest_url: The worker's REST root, probed for readiness (``None``: not a worker).
+        connectors: Connector configs to ``POST /connectors`` once the REST root
+            answers (distributed mode); empty when the command line carries them.
+    """
 
     command: list[str]
     rest_url: str | None = None
+    connectors: tuple[dict[str, str], ...] = field(default=())
 
 
 class System(Protocol):
@@ -67,23 +93,49 @@ class System(Protocol):
     def launch(self, plan: Plan, context: BenchContext, workdir: Path, rest_port: int) -> Launch: ...
 
 
-def worker_properties(plan: Plan, context: BenchContext, workdir: Path, rest_port: int) -> dict[str, str]:
-    """The standalone worker properties both workers get, overrides last."""
+def _mode_properties(context: BenchContext, system: str, workdir: Path) -> dict[str, str]:
+    if context.settings.mode == "standalone":
+        return {"offset.storage.file.filename": str(workdir / "offsets")}
+    # A cluster of its own per run and system: nothing left by an earlier run (configs, offsets,
+    # a previous member) can be read back.
+    return {
+        "group.id": context.name(f"{system}-cluster"),
+        "config.storage.topic": context.name(f"{system}-configs"),
+        "offset.storage.topic": context.name(f"{system}-offsets"),
+        "status.storage.topic": context.name(f"{system}-status"),
+        "config.storage.replication.factor": _INTERNAL_TOPICS_REPLICATION,
+        "offset.storage.replication.factor": _INTERNAL_TOPICS_REPLICATION,
+        "status.storage.replication.factor": _INTERNAL_TOPICS_REPLICATION,
+    }
+
+
+def worker_properties(
+    plan: Plan, context: BenchContext, system: str, workdir: Path, rest_port: int
+) -> dict[str, str]:
+    """The worker properties both workers get in the run's mode, overrides last."""
     return {
         "bootstrap.servers": context.bootstrap,
         "listeners": f"http://127.0.0.1:{rest_port}",
-        "offset.storage.file.filename": str(workdir / "offsets"),
+        **_mode_properties(context, system, workdir),
         "offset.flush.interval.ms": OFFSET_FLUSH_INTERVAL_MS,
         **plan.worker,
         **context.settings.worker_properties,
     }
 
 
-def write_properties(plan: Plan, context: BenchContext, workdir: Path, rest_port: int) -> list[str]:
-    """Write ``worker.properties`` and one ``connector-N.properties`` per connector; return their paths."""
+def write_properties(
+    plan: Plan, context: BenchContext, system: str, workdir: Path, rest_port: int
+) -> list[str]:
+    """Write ``worker.properties`` and, standalone, one ``connector-N.properties`` per connector.
+
+    Returns:
+        The files' paths, in the order a worker's command line takes them.
+    """
     worker = workdir / "worker.properties"
-    worker.write_text(properties.dumps(worker_properties(plan, context, workdir, rest_port)))
+    worker.write_text(properties.dumps(worker_properties(plan, context, system, workdir, rest_port)))
     paths = [str(worker)]
+    if context.settings.mode == "distributed":
+        return paths  # a distributed worker takes its connectors over REST only
     for index, connector in enumerate(plan.connectors):
         path = workdir / f"connector-{index}.properties"
         path.write_text(properties.dumps(connector))
@@ -103,20 +155,36 @@ class Raw:
         return Launch([sys.executable, "-m", "engine.bench.raw", str(job)])
 
 
-class Kconnect:
-    name = "kconnect"
+class _Worker:
+    """What both workers share: the properties files, the REST root, connectors by file or over REST."""
+
+    name = ""
 
     def prepare(self) -> None:
         return None
 
     def launch(self, plan: Plan, context: BenchContext, workdir: Path, rest_port: int) -> Launch:
-        files = write_properties(plan, context, workdir, rest_port)
+        mode = context.settings.mode
+        files = write_properties(plan, context, self.name, workdir, rest_port)
         return Launch(
-            [sys.executable, "-m", "engine", "standalone", *files], rest_url=f"http://127.0.0.1:{rest_port}/"
+            [*self.command(mode), *files],
+            rest_url=f"http://127.0.0.1:{rest_port}/",
+            connectors=tuple(plan.connectors) if mode == "distributed" else (),
         )
 
+    def command(self, mode: str) -> list[str]:
+        """The worker's command line for ``mode``, without the properties files."""
+        raise NotImplementedError
 
-class ConnectJava:
+
+class Kconnect(_Worker):
+    name = "kconnect"
+
+    def command(self, mode: str) -> list[str]:
+        return [sys.executable, "-m", "engine", mode]
+
+
+class ConnectJava(_Worker):
     name = "connect-java"
 
     def __init__(self) -> None:
@@ -132,20 +200,17 @@ class ConnectJava:
         except LocalKafkaError as exc:
             raise BenchError(str(exc)) from exc
 
-    def launch(self, plan: Plan, context: BenchContext, workdir: Path, rest_port: int) -> Launch:
+    def command(self, mode: str) -> list[str]:
         if self._java is None or self._libs is None:
             self.prepare()
-        files = write_properties(plan, context, workdir, rest_port)
-        command = [
+        return [
             str(self._java),
             *_JAVA_OPTIONS,
             f"-Dlog4j2.configurationFile={_CONNECT_LOG4J}",
             "-cp",
             f"{self._libs}/*",
-            _CONNECT_MAIN,
-            *files,
+            _CONNECT_MAINS[mode],
         ]
-        return Launch(command, rest_url=f"http://127.0.0.1:{rest_port}/")
 
 
 SYSTEMS: dict[str, type[Raw] | type[Kconnect] | type[ConnectJava]] = {

@@ -40,6 +40,15 @@ def test_run_flags_parse_into_the_handler() -> None:
         ["producer.acks=1"],
     )
     assert args.against == cli.DEFAULT_AGAINST
+    assert args.mode is None  # Settings' default (standalone) applies
+
+
+def test_mode_flag_reaches_the_settings() -> None:
+    args = _parser().parse_args(["bench", "run", "file-source", "--mode", "distributed"])
+    assert cli._settings(args).mode == "distributed"
+    assert cli._settings(_parser().parse_args(["bench", "run", "file-source"])).mode == "standalone"
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["bench", "run", "file-source", "--mode", "cluster"])
 
 
 def test_sweep_needs_a_knob() -> None:

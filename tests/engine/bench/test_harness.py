@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 
+from engine.bench import cli
 from engine.bench.harness import run_scenario, run_sweep
 from engine.bench.settings import Knob, Settings
 from engine.config import properties
@@ -113,3 +116,67 @@ def test_kconnect_and_raw_on_file_source(kafka_bootstrap: str, tmp_path: Path) -
     # The supervisor, the forkserver, the connector and the task processes are all counted.
     assert kconnect.peak_rss_mb > raw.peak_rss_mb
     assert set(kconnect.ratios) == {"raw"}
+
+
+def _config_topic_keys(bootstrap: str, topic: str) -> list[str]:
+    """The keys of every record in a (one-partition) config topic."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-test-reader"})
+    try:
+        partition = TopicPartition(topic, 0, 0)
+        _, end = consumer.get_watermark_offsets(partition, timeout=10)
+        consumer.assign([partition])
+        keys: list[str] = []
+        while len(keys) < end:
+            message = consumer.poll(10)
+            assert message is not None and message.error() is None, message
+            keys.append((message.key() or b"").decode())
+        return keys
+    finally:
+        consumer.close()
+
+
+@pytest.mark.slow
+@pytest.mark.cluster
+def test_distributed_mode_gives_each_worker_its_connectors_over_rest(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    parser = argparse.ArgumentParser(prog="kconnect")
+    cli.add_parser(parser.add_subparsers())
+    args = parser.parse_args(
+        [
+            "bench",
+            "run",
+            "file-source",
+            "--mode",
+            "distributed",
+            "--records",
+            "20000",
+            "--against",
+            "connect-java,raw",
+            "--bootstrap-servers",
+            kafka_bootstrap,
+            "--workdir",
+            str(tmp_path / "work"),
+            "--json",
+            str(report),
+        ]
+    )
+    assert cli.run(args) == 0
+    document = json.loads(report.read_text())
+    assert document["settings"]["mode"] == "distributed"
+    results = {result["system"]: result for result in document["results"]}
+    assert list(results) == ["kconnect", "connect-java", "raw"]
+    for name, result in results.items():
+        assert result["error"] is None, result["error"]
+        assert result["records_per_s"] > 0, name
+    for name in ("kconnect", "connect-java"):
+        workdir = tmp_path / "work" / name
+        worker = properties.load(workdir / "worker.properties")
+        assert "offset.storage.file.filename" not in worker
+        assert list(workdir.glob("connector-*.properties")) == []
+        # The connector was created over REST after the worker answered, and so before any output.
+        assert 0 < results[name]["rest_ready_s"] <= results[name]["startup_s"]
+        # ...and stored by the worker in its own config topic, as a distributed herder does.
+        keys = _config_topic_keys(kafka_bootstrap, worker["config.storage.topic"])
+        assert any(key.startswith("connector-bench-") and key.endswith(f"file-source-{name}") for key in keys)

@@ -44,6 +44,8 @@ def test_apply_knob_sets_parameters_and_properties() -> None:
     settings = Settings()
     assert apply_knob(settings, "records", "2_000").records == 2000
     assert apply_knob(settings, "converter", "json").converter == "json"
+    assert apply_knob(settings, "mode", "distributed").mode == "distributed"
+    assert parse_knob("mode=standalone,distributed") == Knob("mode", ("standalone", "distributed"))
     worker = apply_knob(settings, "producer.linger.ms", "5")
     assert worker.worker_properties == {"producer.linger.ms": "5"}
     connector = apply_knob(worker, "connector.batch.size", "100")
@@ -54,7 +56,12 @@ def test_apply_knob_sets_parameters_and_properties() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value", "message"),
-    [("tasks", "many", "whole number"), ("tasks", "0", "positive"), ("converter", "avro", "converter")],
+    [
+        ("tasks", "many", "whole number"),
+        ("tasks", "0", "positive"),
+        ("converter", "avro", "converter must be one of string, json"),
+        ("mode", "cluster", "mode must be one of standalone, distributed, not 'cluster'"),
+    ],
 )
 def test_apply_knob_rejects_bad_values(name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
@@ -76,6 +83,7 @@ def test_settings_json_lists_everything() -> None:
         "rate": 10_000,
         "partitions": 1,
         "converter": "string",
+        "mode": "standalone",
         "worker_properties": {},
         "connector_properties": {},
     }
