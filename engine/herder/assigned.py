@@ -60,11 +60,16 @@ class AssignedWork:
         """Tasks assigned to this worker."""
         self._published: dict[StatusKey, tuple[str, str | None]] = {}
         self._published_topics: set[tuple[str, str]] = set()
+        """(connector, topic) pairs written, or found in the status topic, while the connector runs here."""
 
     def _tombstone(self, name: str, generation: int) -> None:
         for status in self._statuses.tasks(name):
             self._statuses.delete(status.id, self._worker_id, generation)
         self._statuses.delete(name, self._worker_id, generation)
+        # Connect compat: DistributedHerder.resetActiveTopics on the revocation of a deleted
+        # connector, so a connector created again under the name starts with no active topics.
+        for topic in self._statuses.topics(name):
+            self._statuses.delete_topic(name, topic.topic)
 
     async def reconcile(self, snapshot: ConfigSnapshot, generation: int) -> None:
         async with self.lifecycle.lock:
@@ -168,16 +173,24 @@ class AssignedWork:
                 del self._published[key]
 
     async def _publish_topics(self) -> None:
-        # Connect compat (KIP-558): `status-topic-{topic}:connector-{c}` once per topic a task of
-        # the connector used, so every worker's GET …/topics sees the cluster's active topics.
-        for name, record in self.records.items():
+        # Connect compat (KIP-558, WorkerTask.recordActiveTopic): `status-topic-{topic}:connector-{c}`
+        # for a topic a task of the connector used, unless the status topic has it already, so
+        # every worker's GET …/topics answers the cluster's active topics. A topic is written once
+        # while the connector runs here, so after a reset (tombstones) only new topics are written
+        # until the connector has run elsewhere (Connect writes a reset topic again at the task's
+        # next record for it).
+        for name, record in list(self.records.items()):
             for topic in sorted(record.topics):
                 if (name, topic) in self._published_topics:
+                    continue
+                self._published_topics.add((name, topic))
+                if self._statuses.get_topic(name, topic) is not None:  # a cache read
                     continue
                 task = min(record.tasks) if record.tasks else 0
                 status = TopicStatus(topic, name, task, int(time.time() * 1000))
                 await asyncio.to_thread(self._statuses.put_topic, status)
-                self._published_topics.add((name, topic))
+        # A connector that comes back (or is created again) writes its topics again if needed.
+        self._published_topics = {p for p in self._published_topics if p[0] in self.records}
 
     def _version(self, connector: str, state: str) -> str | None:
         # Connect compat (KIP-891): a status names the plugin version of a live instance; the

@@ -82,6 +82,17 @@ class StatusStore(Protocol):
     def put_topic(self, status: TopicStatus) -> Future[None] | None:
         """Records that a connector's task used a topic (KIP-558 active topics)."""
 
+    def get_topic(self, connector: str, topic: str) -> TopicStatus | None: ...
+
+    def topics(self, connector: str) -> list[TopicStatus]:
+        """The connector's active topics every worker recorded, by topic name."""
+
+    def delete_topic(self, connector: str, topic: str) -> Future[None] | None:
+        """Tombstones a connector's active topic (a reset)."""
+
+    def flush(self, timeout: float) -> None:
+        """Waits for every write so far (before revoked instances are given up)."""
+
 
 class OffsetStore(SourceOffsetStore, Protocol):
     """The offsets topic (engine.storage.offset_topic): `put` sends without waiting."""

@@ -2,7 +2,8 @@
 
 Connect compat: the `DistributedHerder` reads that are not forwarded: connector configs and task
 configs from the config topic snapshot, statuses from the status topic (every worker reports the
-same), plugins and validation locally, topics of the instances running here.
+same) and the topics the connector's tasks used (every task's `status-topic-*` records), plugins
+and validation locally.
 """
 
 from __future__ import annotations
@@ -106,19 +107,25 @@ class ClusterReads(WorkerEndpoints):
     # --- topics and offsets ------------------------------------------------------------------
 
     async def connector_topics(self, name: str) -> list[str]:
+        """Connect compat: `AbstractHerder.connectorActiveTopics` answers from the status topic's
+        `status-topic-*` records of every task, wherever it runs, so every worker answers the same."""
         if not self.settings.topic_tracking_enable:
             raise ForbiddenError("Topic tracking is disabled.")
-        record = self._work.records.get(name)
-        return sorted(record.topics) if record is not None else []
+        return [status.topic for status in await asyncio.to_thread(self._statuses.topics, name)]
 
     async def reset_connector_topics(self, name: str) -> None:
+        """Connect compat: `AbstractHerder.resetConnectorActiveTopics` tombstones the connector's
+        topic records (without waiting: every worker forgets them as it reads the tombstones)."""
         if not self.settings.topic_tracking_enable:
             raise ForbiddenError("Topic tracking is disabled.")
         if not self.settings.topic_tracking_allow_reset:
             raise ForbiddenError("Topic tracking reset is disabled.")
-        record = self._work.records.get(name)
-        if record is not None:
-            record.topics.clear()
+        await asyncio.to_thread(_delete_topics, self._statuses, name)
+
+
+def _delete_topics(statuses: StatusStore, name: str) -> None:
+    for status in statuses.topics(name):
+        statuses.delete_topic(status.connector, status.topic)
 
 
 def _task_state(status: Status) -> TaskState:

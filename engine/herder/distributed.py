@@ -177,6 +177,11 @@ class DistributedHerder(ClusterOffsets):
         await self._lifecycle.shutdown(list(self._work.records.values()))
         await self._work.publish_statuses(self._membership.generation)
         await asyncio.to_thread(self._offset_store.flush, self.settings.store_timeout_s)
+        # The UNASSIGNED statuses reach the topic before LeaveGroup hands the instances over.
+        try:
+            await asyncio.to_thread(self._statuses.flush, self.settings.store_timeout_s)
+        except ConnectError:
+            logger.exception("The last statuses were not acknowledged; leaving the group anyway.")
         self._stopping.set()
         if self._member is not None:
             self._member.wakeup()
@@ -293,6 +298,9 @@ class DistributedHerder(ClusterOffsets):
     async def _revoke(self, connectors: set[str], tasks: set[ConnectorTaskId], generation: int) -> None:
         await self._work.revoke(connectors, tasks, self._snapshot, generation)
         await asyncio.to_thread(self._offset_store.flush, self.settings.store_timeout_s)
+        # Connect compat: DistributedHerder's onRevoked flushes the status store, so the revoked
+        # instances' UNASSIGNED cannot overwrite their next owner's first status.
+        await asyncio.to_thread(self._statuses.flush, self.settings.store_timeout_s)
 
     def _current_record(self, name: str) -> ConnectorRecord | None:
         return self._work.records.get(name)

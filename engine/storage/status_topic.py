@@ -8,19 +8,23 @@ Connect writes them (`engine.storage.records`); DESTROYED is never stored, a tom
 Generation fencing: `put_safe()` (UNASSIGNED on revocation, FAILED) writes only when the cached
 status is absent, was written by this worker, or has a generation not newer than the write's, so a
 zombie worker of an old generation cannot overwrite the state its successor wrote. Writes do not
-wait; a retriable failure is retried unless a newer write or a deletion made it stale. The cache
-is updated when the record is read back, on the log thread, where listener callbacks also run.
+wait; a retriable failure is retried unless a newer write or a deletion made it stale; `flush()`
+waits for every write so far (before a worker gives instances up). The cache is updated when the
+record is read back, on the log thread, where listener callbacks also run.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from engine.errors import ConnectError
 from engine.herder.entities import ConnectorTaskId
 from engine.storage import records
 from engine.storage.kafka_log import KafkaBasedLog, LogRecord, LogWriteError
@@ -181,6 +185,7 @@ class StatusTopicStore:
         self._topics: dict[str, dict[str, TopicStatus]] = {}
         self._generation = 0
         self._listener: StatusTopicListener | None = None
+        self._pending: set[Future[None]] = set()
 
     def set_listener(self, listener: StatusTopicListener) -> None:
         self._listener = listener
@@ -193,6 +198,24 @@ class StatusTopicStore:
 
     def refresh(self, timeout: float) -> None:
         self._log.read_to_end(timeout)
+
+    def flush(self, timeout: float) -> None:
+        """Waits until every write so far is acknowledged (or, retried, given up as stale).
+
+        Connect compat: `KafkaStatusBackingStore.flush`, called before a revocation completes, so
+        that a stopped instance's UNASSIGNED cannot land after its next owner's first status.
+
+        Raises:
+            ConnectError: a write failed, or is not done within `timeout` seconds.
+        """
+        with self._lock:
+            pending = list(self._pending)
+        deadline = time.monotonic() + timeout
+        try:
+            for future in pending:
+                future.result(max(0.0, deadline - time.monotonic()))
+        except (FutureTimeoutError, TimeoutError) as exc:
+            raise ConnectError("Timed out waiting for the status topic to acknowledge statuses.") from exc
 
     # Writes --------------------------------------------------------------------------------
 
@@ -224,8 +247,7 @@ class StatusTopicStore:
             entry.sequence += 1
             sequence = entry.sequence
         key, value = status_key(status.id).encode(), status_value(status)
-        result: Future[None] = Future()
-        result.set_running_or_notify_cancel()
+        result = self._new_result()
 
         def attempt() -> None:
             self._log.send(key, value).add_done_callback(done)
@@ -254,8 +276,7 @@ class StatusTopicStore:
         return result
 
     def _send_topic(self, key: str, value: bytes | None) -> Future[None]:
-        result: Future[None] = Future()
-        result.set_running_or_notify_cancel()
+        result = self._new_result()
 
         def done(sent: Future[None]) -> None:
             error = sent.exception()
@@ -269,6 +290,19 @@ class StatusTopicStore:
 
         self._log.send(key.encode(), value).add_done_callback(done)
         return result
+
+    def _new_result(self) -> Future[None]:
+        """A write's future, pending for `flush()` until it resolves."""
+        result: Future[None] = Future()
+        result.set_running_or_notify_cancel()
+        with self._lock:
+            self._pending.add(result)
+        result.add_done_callback(self._settled)
+        return result
+
+    def _settled(self, result: Future[None]) -> None:
+        with self._lock:
+            self._pending.discard(result)
 
     def _entry(self, id: str | ConnectorTaskId) -> _Entry:
         if isinstance(id, ConnectorTaskId):

@@ -558,11 +558,39 @@ def test_cluster_scope_logger_levels_reach_every_worker(
     assert cluster[1].call("PUT", f"/admin/loggers/{namespace}?scope=cluster", {"level": "LOUD"})[0] == 404
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect, issue 5: after a full restart the paused connector's status sometimes never "
-    "returns to PAUSED within 60 s (failed in 2 of the last 3 CI runs, passes alone); under investigation",
-)
+def test_active_topics_are_the_same_on_a_worker_that_runs_none_of_the_tasks(
+    cluster: list[DistributedWorker], cluster_props: dict[str, str], kafka_bootstrap: str, unique_topic: str
+) -> None:
+    name = f"topics-{uuid.uuid4().hex[:6]}"
+    start_verifiable(cluster[0], name, unique_topic, 1)
+    body = cluster[0].call("GET", f"/connectors/{name}/status")[1]
+    busy = {body["connector"]["worker_id"], body["tasks"][0]["worker_id"]}
+    assert busy <= {w.url.removeprefix("http://") for w in cluster}  # worker ids are host:port
+    # Three workers, two instances: one worker runs neither, and knows the topics only from the
+    # status topic.
+    idle = next(w for w in cluster if w.url.removeprefix("http://") not in busy)
+    wait_for(
+        "the active topics on a worker without the task",
+        lambda: idle.call("GET", f"/connectors/{name}/topics") == (200, {name: {"topics": [unique_topic]}}),
+    )
+    assert idle.call("PUT", f"/connectors/{name}/topics/reset") == (202, None)
+    for worker in cluster:
+        wait_for(
+            f"the reset on {worker.url}",
+            lambda w=worker: (  # type: ignore[misc]  # the loop variable, bound
+                w.call("GET", f"/connectors/{name}/topics") == (200, {name: {"topics": []}})
+            ),
+        )
+    key = f"status-topic-{unique_topic}:connector-{name}"
+    records = [
+        value
+        for k, value in topic_records(kafka_bootstrap, cluster_props["status.storage.topic"])
+        if k == key
+    ]
+    assert records[0] is not None and records[-1] is None  # recorded, then the reset's tombstone
+    assert cluster[1].call("DELETE", f"/connectors/{name}")[0] == 204
+
+
 def test_pause_survives_a_full_cluster_restart(cluster: list[DistributedWorker], unique_topic: str) -> None:
     start_verifiable(cluster[1], "paused", unique_topic, 2)
     assert cluster[2].call("PUT", "/connectors/paused/pause")[0] == 202

@@ -22,7 +22,7 @@ from engine.herder.distributed import DistributedHerder, DistributedSettings
 from engine.herder.entities import ConnectorTaskId
 from engine.herder.restart import RestartPolicy
 from engine.rest.forward import RequestTargetError
-from engine.runtime.protocol import StatusChanged
+from engine.runtime.protocol import StatusChanged, TopicsUsed
 from engine.storage.status_topic import Status, TopicStatus
 from tests.engine.herder.test_standalone import SOURCE, FakeLauncher, FakePlugins
 
@@ -100,13 +100,30 @@ class FakeStatusStore:
     def __init__(self) -> None:
         self.statuses: dict[str | ConnectorTaskId, Status] = {}
         self.fenced: list[Status] = []
-        self.topics: list[TopicStatus] = []
+        self.topic_writes: list[TopicStatus | tuple[str, str]] = []
+        """`put_topic`s, and `delete_topic`s as (connector, topic)."""
+        self.active: dict[tuple[str, str], TopicStatus] = {}
+        self.flushes = 0
 
     def put(self, status: Status) -> None:
         self.statuses[status.id] = status
 
     def put_topic(self, status: TopicStatus) -> None:
-        self.topics.append(status)
+        self.topic_writes.append(status)
+        self.active[(status.connector, status.topic)] = status
+
+    def get_topic(self, connector: str, topic: str) -> TopicStatus | None:
+        return self.active.get((connector, topic))
+
+    def topics(self, connector: str) -> list[TopicStatus]:
+        return sorted((s for (c, _), s in self.active.items() if c == connector), key=lambda s: s.topic)
+
+    def delete_topic(self, connector: str, topic: str) -> None:
+        self.topic_writes.append((connector, topic))
+        self.active.pop((connector, topic), None)
+
+    def flush(self, timeout: float) -> None:
+        self.flushes += 1
 
     def put_safe(self, status: Status) -> None:
         current = self.statuses.get(status.id)
@@ -212,9 +229,11 @@ class Worker:
 def assignment(
     leader: str,
     generation_offset: int = 0,
+    *,
     connectors: tuple[str, ...] = (),
     tasks: tuple[ConnectorTaskId, ...] = (),
     revoked_tasks: tuple[ConnectorTaskId, ...] = (),
+    revoked_connectors: tuple[str, ...] = (),
 ) -> Assignment:
     return Assignment(
         version=1,
@@ -224,6 +243,7 @@ def assignment(
         offset=generation_offset,
         connectors=connectors,
         tasks=tasks,
+        revoked_connectors=revoked_connectors,
         revoked_tasks=revoked_tasks,
     )
 
@@ -418,6 +438,7 @@ def test_a_stopping_worker_leaves_the_group_after_its_instances_stopped() -> Non
         assert follower.member.left
         assert statuses.statuses[T1].state == "UNASSIGNED"
         assert follower.offsets.flushes >= 1
+        assert statuses.flushes >= 1
 
     run(body)
 
@@ -437,5 +458,71 @@ def test_restart_only_failed_with_tasks_restarts_exactly_the_failed_task() -> No
         await until(lambda: statuses.statuses[T1].state == "RUNNING")
         assert len(leader.launcher.tasks) == 1
         assert len(leader.launcher.connectors) == 1
+
+    run(body)
+
+
+def test_revoked_instances_are_flushed_unassigned_then_run_paused_where_the_next_round_puts_them() -> None:
+    """A full restart of a cluster with a paused connector: the first worker up runs everything,
+    and the round that lets the others in revokes a share from it. The revocation returns only
+    once the UNASSIGNED statuses are acknowledged (a late one would overwrite the next owner's
+    PAUSED for good); the follow-up round, which the member starts by itself, hands them out."""
+
+    async def body(
+        config: FakeConfigStore, statuses: FakeStatusStore, leader: Worker, follower: Worker
+    ) -> None:
+        await _running_cluster(config, statuses, leader, follower)
+        await follower.herder.pause_connector("c")
+        await until(lambda: [s.state for s in statuses.statuses.values()] == ["PAUSED"] * 3)
+        rejoins, flushes = leader.member.rejoins, statuses.flushes
+        # Generation 4 revokes the connector and task 0 from the leader; the member stops them
+        # first, then delivers what the leader keeps (nothing).
+        await asyncio.to_thread(leader.herder.on_revoked, "m1", ("c",), (T0,))
+        assert statuses.statuses["c"].state == "UNASSIGNED"
+        assert statuses.statuses[T0].state == "UNASSIGNED"
+        assert statuses.flushes > flushes
+        leader.herder.on_assigned(assignment("m1", revoked_connectors=("c",), revoked_tasks=(T0,)), 4)
+        follower.herder.on_assigned(assignment("m1", tasks=(T1,)), 4)
+        await until(lambda: leader.herder.cluster_view()["generation"] == 4)
+        # Generation 5, the follow-up round, gives them to the follower, which runs them paused.
+        leader.herder.on_assigned(assignment("m1"), 5)
+        follower.herder.on_assigned(assignment("m1", connectors=("c",), tasks=(T0, T1)), 5)
+        await until(
+            lambda: [(s.state, s.worker_id) for s in statuses.statuses.values()] == [("PAUSED", "w2:2")] * 3
+        )
+        assert [h.name for h in follower.launcher.live_tasks("c")] == ["c-1", "c-0"]
+        # The member rejoins after a revocation by itself (engine.cluster.membership); the herder
+        # asking too would cost every revoking round one more rebalance.
+        assert leader.member.rejoins == rejoins
+
+    run(body)
+
+
+def test_active_topics_are_read_from_the_status_topic_by_every_worker_and_reset_with_tombstones() -> None:
+    async def body(
+        config: FakeConfigStore, statuses: FakeStatusStore, leader: Worker, follower: Worker
+    ) -> None:
+        await _running_cluster(config, statuses, leader, follower)
+        # Task 1 runs on the follower only; the leader runs no task that used the topic.
+        follower.launcher.live_tasks("c")[0].emit(TopicsUsed(["t1"]))
+        await until(lambda: statuses.get_topic("c", "t1") is not None)
+        written = statuses.get_topic("c", "t1")
+        assert written is not None and (written.connector, written.task) == ("c", 1)
+        assert await leader.herder.connector_topics("c") == ["t1"]
+        assert await follower.herder.connector_topics("c") == ["t1"]
+        await leader.herder.reset_connector_topics("c")
+        assert statuses.topic_writes[-1] == ("c", "t1")
+        assert await follower.herder.connector_topics("c") == []
+        # Connect compat: GET …/topics answers an unknown connector with no topics.
+        assert await follower.herder.connector_topics("gone") == []
+        # A topic used after the reset is recorded; the reset one is not written again meanwhile.
+        follower.launcher.live_tasks("c")[0].emit(TopicsUsed(["t2"]))
+        await until(lambda: statuses.get_topic("c", "t2") is not None)
+        assert await leader.herder.connector_topics("c") == ["t2"]
+        assert [w.topic for w in statuses.topic_writes if isinstance(w, TopicStatus)] == ["t1", "t2"]
+        # Deleting the connector tombstones its active topics too.
+        await leader.herder.delete_connector("c")
+        await until(lambda: not statuses.topics("c"))
+        assert statuses.topic_writes[-1] == ("c", "t2")
 
     run(body)

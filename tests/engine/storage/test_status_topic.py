@@ -1,11 +1,18 @@
-"""StatusTopicStore: cache, tombstones and generation fencing of safe writes, on a fake log."""
+"""StatusTopicStore: cache, tombstones, generation fencing of safe writes and flushes, on fake logs."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
+import pytest
+
+from engine.errors import ConnectError
 from engine.herder.entities import ConnectorTaskId
-from engine.storage.status_topic import Status, TopicStatus
+from engine.storage.kafka_log import KafkaBasedLog, LogRecord
+from engine.storage.status_topic import Status, StatusTopicStore, TopicStatus
 
 TASK = ConnectorTaskId("c", 0)
 
@@ -68,3 +75,40 @@ def test_listener_hears_reads(status_store: Any) -> None:
     log.feed(b"status-task-c-0", None)
     log.feed(b"status-task-bogus", b"{}")
     assert heard == [(TASK, Status(TASK, "RUNNING", "w", 1)), (TASK, None)]
+
+
+class _SlowLog:
+    """A log whose sends stay unacknowledged until `ack()`."""
+
+    def __init__(self, on_record: Callable[[LogRecord], None]) -> None:
+        self.pending: list[Future[None]] = []
+
+    def send(self, key: bytes | None, value: bytes | None) -> Future[None]:
+        future: Future[None] = Future()
+        future.set_running_or_notify_cancel()
+        self.pending.append(future)
+        return future
+
+    def ack(self) -> None:
+        for future in self.pending:
+            future.set_result(None)
+
+
+def test_flush_waits_for_every_status_and_topic_write_so_far() -> None:
+    logs: list[_SlowLog] = []
+
+    def factory(on_record: Callable[[LogRecord], None]) -> KafkaBasedLog:
+        logs.append(_SlowLog(on_record))
+        return logs[-1]  # type: ignore[return-value]  # a duck-typed stand-in
+
+    store = StatusTopicStore(factory)
+    store.put_safe(Status(TASK, "UNASSIGNED", "w1:8083", 4))
+    store.put_topic(TopicStatus("t", "c", 0, 1))
+    with pytest.raises(ConnectError):
+        store.flush(0.05)
+    flushed = threading.Thread(target=store.flush, args=(10.0,))
+    flushed.start()
+    logs[0].ack()
+    flushed.join(10.0)
+    assert not flushed.is_alive()
+    store.flush(0.0)  # nothing is pending any more
