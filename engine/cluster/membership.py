@@ -1,11 +1,15 @@
 """A worker's membership in the Connect group (Connect's ``WorkerGroupMember`` + ``WorkerCoordinator``).
 
 Built on kafka-python's `BaseCoordinator` with protocol type ``connect``: FindCoordinator,
-JoinGroup, SyncGroup, Heartbeat and LeaveGroup run on kafka-python's own IO thread, which also
-sends heartbeats. The herder's thread calls `WorkerGroupMember.poll` (which rejoins when needed)
-and gets `GroupListener` callbacks; the leader's assignment runs the assignor on the herder's
-config snapshot. Callbacks run on the IO thread and must return quickly (hand work to the
-herder's own thread); an exception in one, or in the assignor, is raised from `poll`.
+JoinGroup, SyncGroup, Heartbeat and LeaveGroup run on kafka-python's own IO thread, whose event
+loop also sends the heartbeats. The herder's thread calls `WorkerGroupMember.poll` (which rejoins
+when needed) and gets the `GroupListener` rebalance callbacks on that same thread, as Connect's
+herder thread does: `on_revoked` may block until the revoked work stopped while the IO thread
+keeps heartbeating, and has ``rebalance.timeout.ms`` to return (kafka-python's poll interval, as
+in Connect's ``Heartbeat``). Only `GroupListener.config_snapshot` and the leader's assignor run on
+the IO thread. An exception in a callback, or in the assignor, is raised from `poll`; a generation
+whose callbacks raised is delivered again at the next `poll` (as Connect's
+``AbstractCoordinator.joinGroupIfNeeded`` retries ``onJoinComplete``).
 
 The member rejoins by itself when the protocol needs another round: after an assignment that
 revoked anything here (the revoked work reaches other workers only in the next round, KIP-415)
@@ -67,21 +71,38 @@ class GroupListener(Protocol):
     """The herder's side of membership (Connect's ``WorkerRebalanceListener`` plus the config snapshot)."""
 
     def config_snapshot(self) -> ConfigSnapshot:
-        """The current config state; called from the IO thread at each join and on the leader."""
+        """The current config state; called from the IO thread at each join and on the leader.
+
+        It must not block: heartbeats wait while it runs.
+        """
         ...
 
     def on_assigned(self, assignment: Assignment, generation: int) -> None:
         """A rebalance completed: ``connectors``/``tasks`` are everything this worker should run.
 
-        If the round revoked anything here, the member rejoins at once by itself.
+        Called on the thread that calls `WorkerGroupMember.poll`. If the round revoked anything
+        here, the member rejoins at once by itself.
         """
         ...
 
     def on_revoked(
         self, leader: str, connectors: tuple[str, ...], tasks: tuple[ConnectorTaskId, ...]
     ) -> None:
-        """Stop these before the assignment continues."""
+        """Stop these before the assignment continues.
+
+        Called on the thread that calls `WorkerGroupMember.poll`; it may block until they stopped
+        (the member keeps heartbeating), for less than ``rebalance.timeout.ms``.
+        """
         ...
+
+
+@dataclass(frozen=True)
+class _Joined:
+    """A completed JoinGroup/SyncGroup round whose callbacks have not run yet."""
+
+    generation: int
+    protocol: str
+    assignment: bytes
 
 
 class _Coordinator(BaseCoordinator):  # type: ignore[misc]  # kafka-python is untyped
@@ -101,7 +122,9 @@ class _Coordinator(BaseCoordinator):  # type: ignore[misc]  # kafka-python is un
     async def _on_join_prepare_async(
         self, generation: int, member_id: str, timeout_ms: int | None = None
     ) -> None:
-        self.member._on_join_prepare()
+        # Nothing here: this runs on the IO thread, where a slow revocation would stop the
+        # heartbeats; `WorkerGroupMember.ensure_active` prepares on the polling thread instead.
+        pass
 
     def _perform_assignment(self, leader_id: str, protocol: str, members: list[Any]) -> dict[str, bytes]:
         return self.member._perform_assignment(
@@ -114,7 +137,10 @@ class _Coordinator(BaseCoordinator):  # type: ignore[misc]  # kafka-python is un
     async def _on_join_complete_async(
         self, generation: int, member_id: str, protocol: str, member_assignment_bytes: bytes
     ) -> None:
-        self.member._on_join_complete(generation, protocol, bytes(member_assignment_bytes))
+        # Only recorded: the callbacks run on the polling thread once the join call returns, so
+        # the IO thread goes on heartbeating while the herder stops revoked work.
+        self.member._joined = _Joined(generation, protocol, bytes(member_assignment_bytes))
+        self.member._needs_prepare = True
 
     async def join_group_async(self, timeout_ms: int | None = None) -> bool:
         # kafka-python 3.0.12 keeps the JoinGroup/SyncGroup task of a call that timed out running,
@@ -185,6 +211,10 @@ class WorkerGroupMember:
         self._wake = threading.Event()
         self._rejoin_requested = False
         self._rejoin_at: float | None = None
+        # Set on the IO thread when a round completes, delivered (and cleared) on the polling thread.
+        self._joined: _Joined | None = None
+        # Connect's needsJoinPrepare: the next join round still has to run `_on_join_prepare`.
+        self._needs_prepare = True
         self._closed = False
         configs = {"bootstrap_servers": bootstrap, "client_id": f"connect-{url}", **(client_configs or {})}
         self._client = KafkaNetClient(**configs)
@@ -227,17 +257,31 @@ class WorkerGroupMember:
         )
 
     def request_rejoin(self) -> None:
-        """Rejoin at the next `poll` (e.g. after catching up on the config topic)."""
+        """Rejoin at the next `poll` (e.g. after catching up on the config topic).
+
+        A request made while a round is under way, after this member sent its JoinGroup, is kept
+        for one more round: that round's assignment may predate what prompted it.
+        """
         self._rejoin_requested = True
         self._wake.set()
 
     def ensure_active(self, timeout_s: float | None = None) -> bool:
-        """Join (or rejoin) the group if needed; True once a generation's assignment was delivered."""
+        """Join (or rejoin) the group if needed; True once a generation's assignment was delivered.
+
+        The rebalance callbacks run here, on the calling thread.
+        """
+        if self._deliver():
+            return True
         if not self.rejoin_needed():
             return True
+        if self._needs_prepare:
+            # Cleared first, as Connect does: a prepare callback that raises is not run again.
+            self._needs_prepare = False
+            self._on_join_prepare()
         self._coordinator.request_rejoin()
         timeout_ms = None if timeout_s is None else int(timeout_s * 1000)
-        return bool(self._coordinator.ensure_active_group(timeout_ms=timeout_ms))
+        self._coordinator.ensure_active_group(timeout_ms=timeout_ms)
+        return self._deliver()
 
     def poll(self, timeout_s: float) -> None:
         """Rejoin if needed, then wait up to ``timeout_s`` for a wakeup, a rebalance or a scheduled rejoin.
@@ -251,7 +295,7 @@ class WorkerGroupMember:
                 log.info("Rejoining the group for the scheduled rebalance.")
                 self._rejoin_at = None
                 self._rejoin_requested = True
-            if self.rejoin_needed():
+            if self._joined is not None or self.rejoin_needed():
                 self.ensure_active(max(0.0, deadline - time.monotonic()))
             self._coordinator.poll_heartbeat()
             remaining = deadline - time.monotonic()
@@ -274,6 +318,7 @@ class WorkerGroupMember:
         """Send LeaveGroup; the group rebalances at once and this member must rejoin to get work."""
         self._coordinator.maybe_leave_group(reason=reason)
         self.assignment = None
+        self._joined = None
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Leave the group and stop the client and its IO thread."""
@@ -286,11 +331,7 @@ class WorkerGroupMember:
         finally:
             self._client.close()
 
-    # Called on kafka-python's IO thread.
-
-    def _metadata(self) -> list[tuple[str, bytes]]:
-        snapshot = self.listener.config_snapshot()
-        return join_protocols(WorkerState(self.url, snapshot.offset, self.assignment), self.compatibility)
+    # Called on the polling thread.
 
     def _on_join_prepare(self) -> None:
         log.info("Rebalance started.")
@@ -298,6 +339,53 @@ class WorkerGroupMember:
         assignment = self.assignment
         if self.current_protocol is Compatibility.EAGER and assignment is not None and not assignment.failed:
             self.listener.on_revoked(assignment.leader, assignment.connectors, assignment.tasks)
+
+    def _deliver(self) -> bool:
+        """Runs the callbacks of a completed round; True if there was one and they returned."""
+        joined = self._joined
+        if joined is None:
+            return False
+        current = self._coordinator.generation_if_stable()
+        if current is None or current.generation_id != joined.generation:
+            # The session lapsed or the member left before its callbacks ran: that generation's
+            # assignment is void, and Connect's AbstractCoordinator.joinGroupIfNeeded rejoins too.
+            log.info(
+                "Dropping a generation that ended before it was delivered; rejoining.",
+                extra={"generation": joined.generation},
+            )
+            self._joined = None
+            self._coordinator.request_rejoin()
+            return False
+        # Kept until the callbacks returned: if one raises, the next `poll` delivers it again.
+        self._on_join_complete(joined.generation, joined.protocol, joined.assignment)
+        self._joined = None
+        return True
+
+    def _on_join_complete(self, generation: int, protocol: str, data: bytes) -> None:
+        received = decode_assignment(data)
+        self.current_protocol = Compatibility.from_protocol(protocol)
+        if self.current_protocol is not Compatibility.EAGER and (
+            received.revoked_connectors or received.revoked_tasks
+        ):
+            self.listener.on_revoked(received.leader, received.revoked_connectors, received.revoked_tasks)
+        new, follow_up = apply_assignment(self.assignment, received, self.current_protocol)
+        self._rejoin_at = time.monotonic() + new.delay / 1000 if new.delay > 0 else None
+        self.assignment = new
+        self.last_completed_generation = generation
+        if follow_up:
+            log.info("Rejoining the group to complete a rebalance that revoked work here.")
+            self._rejoin_requested = True
+            self._wake.set()
+        self.listener.on_assigned(new, generation)
+
+    # Called on kafka-python's IO thread.
+
+    def _metadata(self) -> list[tuple[str, bytes]]:
+        # This JoinGroup carries the snapshot read next, so it answers every rejoin request made
+        # so far; one made from now on needs another round.
+        self._rejoin_requested = False
+        snapshot = self.listener.config_snapshot()
+        return join_protocols(WorkerState(self.url, snapshot.offset, self.assignment), self.compatibility)
 
     def _perform_assignment(
         self, leader_id: str, protocol: str, metadata: Mapping[str, bytes], generation: int
@@ -323,24 +411,6 @@ class WorkerGroupMember:
             )
         log.debug("Computed assignments.", extra={"assignments": assignments})
         return {member: encode_assignment(assignment) for member, assignment in assignments.items()}
-
-    def _on_join_complete(self, generation: int, protocol: str, data: bytes) -> None:
-        received = decode_assignment(data)
-        self.current_protocol = Compatibility.from_protocol(protocol)
-        self._rejoin_requested = False
-        if self.current_protocol is not Compatibility.EAGER and (
-            received.revoked_connectors or received.revoked_tasks
-        ):
-            self.listener.on_revoked(received.leader, received.revoked_connectors, received.revoked_tasks)
-        new, follow_up = apply_assignment(self.assignment, received, self.current_protocol)
-        self._rejoin_at = time.monotonic() + new.delay / 1000 if new.delay > 0 else None
-        self.assignment = new
-        self.last_completed_generation = generation
-        self.listener.on_assigned(new, generation)
-        if follow_up:
-            log.info("Rejoining the group to complete a rebalance that revoked work here.")
-            self._rejoin_requested = True
-            self._wake.set()
 
 
 def apply_assignment(
