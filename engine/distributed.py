@@ -281,6 +281,8 @@ async def _serve(worker_props_path: str) -> int:  # noqa: PLR0915  # one start-u
             worker_id=worker.worker_id_for(port),
             url=url,
             task_shutdown_graceful_timeout_ms=worker.task_shutdown_graceful_timeout_ms,
+            request_timeout_s=cluster.request_timeout_ms / 1000.0,
+            rebalance_timeout_s=cluster.rebalance_timeout_ms / 1000.0,
             topic_tracking_enable=worker.topic_tracking_enable,
             topic_tracking_allow_reset=worker.topic_tracking_allow_reset,
             kafka_cluster_id=cluster_id,

@@ -37,7 +37,10 @@ class DistributedSettings:
 
     worker_id: str
     url: str
-    request_timeout_s: float = 90.0
+    request_timeout_s: float = 40.0
+    """`request.timeout.ms`: a REST write waits out a rebalance this long, less 5 s."""
+    rebalance_timeout_s: float = 60.0
+    """`rebalance.timeout.ms`: a revocation must end within it or the member leaves the group."""
     store_timeout_s: float = 30.0
     task_shutdown_graceful_timeout_ms: int = 5000
     topic_tracking_enable: bool = True

@@ -243,8 +243,11 @@ class DistributedHerder(ClusterOffsets):
         future = asyncio.run_coroutine_threadsafe(
             self._revoke(set(connectors), set(tasks), generation), self._loop
         )
-        # Bounded: the lifecycle kills processes that do not stop within the graceful timeout.
-        future.result(timeout=self.settings.task_shutdown_graceful_timeout_ms / 1000.0 * 2 + 30.0)
+        # Bounded: the lifecycle kills processes that do not stop within the graceful timeout; and
+        # within `rebalance.timeout.ms`, past which the member would leave the group (a timeout
+        # here fails the round, which the member delivers again: revoking twice is harmless).
+        stop_bound_s = self.settings.task_shutdown_graceful_timeout_ms / 1000.0 * 2 + 30.0
+        future.result(timeout=min(stop_bound_s, max(self.settings.rebalance_timeout_s - 5.0, 1.0)))
 
     def assignor_view(self) -> tuple[int, dict[str, int], frozenset[str | ConnectorTaskId]]:
         """What the group member needs at each join (any thread): the config offset read, every
