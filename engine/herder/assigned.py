@@ -121,7 +121,10 @@ class AssignedWork:
         record = self._record_for(name, config, target)
         if name not in self.owned:
             self.owned.add(name)
+            # The record may outlive an earlier instance here (its tasks stayed): that instance's
+            # UNASSIGNED is not this one's status, which it reports once started.
             record.config, record.target = config, target
+            record.state, record.trace = None, None
             await self.lifecycle.start_connector(record)
         elif record.config != config:
             await self.lifecycle.apply(record, config, self._secrets(config))
@@ -146,14 +149,21 @@ class AssignedWork:
         await self.lifecycle.start_new_task(record, task_id.task, task_config)
 
     async def publish_statuses(self, generation: int) -> None:
+        """Writes the statuses that changed since the last call: each local instance's, and
+        UNASSIGNED for an instance written here that no longer runs here."""
         wanted: dict[tuple[str, int | None], tuple[str, str | None]] = {}
+        local = self._local_keys()
         for name, record in self.records.items():
-            if name in self.owned:
+            if name in self.owned and record.state is not None:
                 wanted[(name, None)] = (record.state, record.trace)
             for task in record.tasks.values():
-                wanted[(name, task.id)] = (task.state, task.trace)
+                if task.state is not None:
+                    wanted[(name, task.id)] = (task.state, task.trace)
+        # Connect compat: a local instance with no status yet is starting and writes nothing (its
+        # last status stays in the topic until it reports, WorkerTask.onStartup); only instances
+        # no longer here are written UNASSIGNED.
         for key, (state, _) in list(self._published.items()):
-            if key not in wanted and state != "UNASSIGNED":
+            if key not in local and state != "UNASSIGNED":
                 wanted[key] = ("UNASSIGNED", None)
         for key, value in wanted.items():
             if self._published.get(key) == value:

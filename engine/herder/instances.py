@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engine.errors import NotFoundError
 from engine.herder.entities import (
     ConfigInfos,
     ConfigKeyInfo,
@@ -115,7 +116,9 @@ class TaskRecord:
     id: int
     config: dict[str, str]
     tracker: RestartTracker
-    state: str = "UNASSIGNED"
+    # The last status; None until the task's first process reports one (Connect writes none
+    # when a task starts), which REST shows as no status at all.
+    state: str | None = None
     trace: str | None = None
     handle: InstanceHandle | None = None
     pump: asyncio.Task[None] | None = None
@@ -139,7 +142,8 @@ class ConnectorRecord:
     config: dict[str, str]
     type: ConnectorType
     target: str
-    state: str = "UNASSIGNED"
+    # The connector instance's last status; None until one is reported, as for tasks.
+    state: str | None = None
     trace: str | None = None
     handle: InstanceHandle | None = None
     pump: asyncio.Task[None] | None = None
@@ -160,13 +164,23 @@ class ConnectorRecord:
             self.restart_timer = None
 
     def status(self, worker_id: str) -> ConnectorStateInfo:
+        """Connect compat: `AbstractHerder.connectorStatus`, which lists only the tasks with a status.
+
+        Raises:
+            NotFoundError: the connector instance has reported no status yet.
+        """
+        if self.state is None:
+            raise NotFoundError(f"No status found for connector {self.name}")
+        tasks = sorted((t for t in self.tasks.values() if t.state is not None), key=lambda t: t.id)
         return ConnectorStateInfo(
             name=self.name,
             connector=ConnectorState(self.state, worker_id, self.trace),  # type: ignore[arg-type]  # states are the Literal's values
-            tasks=[self.task_status(t, worker_id) for t in sorted(self.tasks.values(), key=lambda t: t.id)],
+            tasks=[self.task_status(t, worker_id) for t in tasks],
             type=self.type,
         )
 
-    @staticmethod
-    def task_status(task: TaskRecord, worker_id: str) -> TaskState:
+    def task_status(self, task: TaskRecord, worker_id: str) -> TaskState:
+        """Raises NotFoundError when the task has reported no status yet."""
+        if task.state is None:
+            raise NotFoundError(f"No status found for task {self.name}-{task.id}")
         return TaskState(task.id, task.state, worker_id, task.trace)  # type: ignore[arg-type]  # as above

@@ -34,6 +34,7 @@ from engine.herder.instances import (
     mask_secrets,
 )
 from engine.herder.restart import RestartPolicy, RestartTracker, restart_trace_line
+from engine.plugins.tasks import TASK_CLASS_CONFIG, task_class_path
 from engine.runtime.protocol import (
     ReconfigurationRequested,
     SourceOffsets,
@@ -72,6 +73,13 @@ def target_of(initial_state: str | None) -> str:
         return STARTED
     state = initial_state.upper()
     return STARTED if state == "RUNNING" else state
+
+
+def _task_class_path(task_config: Mapping[str, str]) -> str | None:
+    """`module:QualName` of the task a task config names (a Java name of a bundled task, too);
+    None when it names none, which the launcher reports."""
+    name = task_config.get(TASK_CLASS_CONFIG)
+    return task_class_path(name) if name is not None else None
 
 
 def _trace(exc: BaseException) -> str:
@@ -161,7 +169,10 @@ class Lifecycle:
             record.applied_config = None
             record.state, record.trace = STOPPED, None
             return
-        record.state, record.trace = UNASSIGNED, None
+        # Connect compat: starting writes no status; the instance reports RUNNING or PAUSED itself
+        # (WorkerConnector/WorkerTask `onStartup`/`onPause`). Until then the last status stands: a
+        # stopped one's UNASSIGNED, a failed one's FAILED, none for a new instance. An UNASSIGNED
+        # written now would tell the assignor that a starting instance was released.
         try:
             handle = await self._launcher.start_connector(
                 record.name,
@@ -218,17 +229,19 @@ class Lifecycle:
         await asyncio.gather(*(self.start_task(record, t) for t in record.tasks.values()))
 
     async def start_task(self, record: ConnectorRecord, task: TaskRecord) -> None:
-        task.state, task.trace = UNASSIGNED, None
+        """Starts the task's process; its status is left as it is, as `start_connector` says."""
         offsets: Offsets = []
         if record.type == "source":
             offsets = list(self._offsets.offsets(record.name))
+        task_config = self.resolved(record, task.config)
         try:
             handle = await self._launcher.start_task(
                 ConnectorTaskId(record.name, task.id),
                 self.resolved(record, record.config),
-                self.resolved(record, task.config),
+                task_config,
                 record.target,
                 offsets,
+                task_class=_task_class_path(task_config),
                 secrets=record.secrets,
             )
         except (ConnectError, OSError) as exc:

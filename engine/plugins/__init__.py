@@ -1,4 +1,7 @@
-"""Plugins: connectors from entry points and `plugin.path`, native converters/SMTs, Connect's aliases."""
+"""Plugins: connectors from entry points and `plugin.path`, native converters/SMTs, Connect's aliases.
+
+`tasks` names tasks in task configs (Connect's Java names, from the `kconnect.tasks` entry points).
+"""
 
 from engine.plugins.registry import (
     ENTRY_POINT_GROUP,

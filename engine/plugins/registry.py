@@ -8,7 +8,8 @@ class name users write, value = `module:Class`). Each `plugin.path` directory, a
 immediate subdirectories, is a plugin location: it is put on `sys.path`, and connectors are read
 from the `kconnect.connectors` entry points of the distributions installed there
 (`*.dist-info/entry_points.txt`) and from a plain `kconnect-plugins.txt` (lines `name = module:Class`,
-`#` comments). Converters, transformations and predicates are native (see `catalog`).
+`#` comments). Converters, transformations and predicates are native (see `catalog`); the names of
+tasks are `engine.plugins.tasks`' concern.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Mirrors Connect's `WorkerConnector`: `initialize`, then `start` unless the target state is
 PAUSED; pausing stops the connector and resuming starts it again; `task_configs` answers
 `RequestTaskConfigs` with each config completed as `Worker.connectorTaskConfigs` does
-(`task.class`, and the sink's `topics`/`topics.regex`). Anything that escapes `run_connector`
-fails the connector (`process.main` reports it).
+(`task.class`, the task's Java name when it has one, see `engine.plugins.tasks`, and the
+sink's `topics`/`topics.regex`). Anything that escapes `run_connector` fails the connector
+(`process.main` reports it).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 
 from engine.api.connector import Connector
 from engine.errors import ConnectError
+from engine.plugins.tasks import TASK_CLASS_CONFIG, task_class_name
 from engine.runtime.channel import Channel
 from engine.runtime.process import format_trace, load_object
 from engine.runtime.protocol import (
@@ -36,7 +38,6 @@ __all__ = [
     "run_connector",
 ]
 
-TASK_CLASS_CONFIG = "task.class"
 TASKS_MAX_ENFORCE_CONFIG = "tasks.max.enforce"
 _TOPICS_CONFIG = "topics"
 _TOPICS_REGEX_CONFIG = "topics.regex"
@@ -118,7 +119,9 @@ class _Instance:
     def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
         if self.state != "STARTED":
             raise ConnectError(f"Connector {self.name} is not running.")
-        task_class = class_path(self.connector.task_class())
+        # Connect compat: Worker.connectorTaskConfigs writes the task's class name, so a bundled
+        # task's config holds what Connect's does.
+        task_class = task_class_name(self.connector.task_class())
         configs = self.connector.task_configs(max_tasks)
         enforce = self.config.get(TASKS_MAX_ENFORCE_CONFIG, "true").strip().lower() != "false"
         if len(configs) > max_tasks:

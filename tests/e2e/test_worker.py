@@ -80,6 +80,11 @@ def test_file_to_kafka_to_file_through_converters_and_a_chain(shared_worker: Any
         file.write('{"id":5,"name":"n5","secret":"s5"}\n')
     worker.wait_for("the appended line", lambda: len(_lines(outfile)) >= 6)
     assert _lines(outfile) == [*expected, "{id=5, name=n5}"]
+    # Connect compat: task configs name the tasks' Java classes, which the worker started.
+    for name, task in ((source, "FileStreamSourceTask"), (sink, "FileStreamSinkTask")):
+        code, tasks = worker.call("GET", f"/connectors/{name}/tasks")
+        assert code == 200
+        assert [t["config"]["task.class"] for t in tasks] == [f"org.apache.kafka.connect.file.{task}"]
     code, topics = worker.call("GET", f"/connectors/{source}/topics")
     assert (code, topics) == (200, {source: {"topics": [routed]}})
     code, offsets = worker.call("GET", f"/connectors/{source}/offsets")

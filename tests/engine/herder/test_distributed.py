@@ -24,7 +24,7 @@ from engine.herder.restart import RestartPolicy
 from engine.rest.forward import RequestTargetError
 from engine.runtime.protocol import StatusChanged, TopicsUsed
 from engine.storage.status_topic import Status, TopicStatus
-from tests.engine.herder.test_standalone import SOURCE, FakeLauncher, FakePlugins
+from tests.engine.herder.test_standalone import SOURCE, FakeLauncher, FakePlugins, until
 
 
 @dataclass
@@ -104,9 +104,12 @@ class FakeStatusStore:
         """`put_topic`s, and `delete_topic`s as (connector, topic)."""
         self.active: dict[tuple[str, str], TopicStatus] = {}
         self.flushes = 0
+        self.writes: list[Status] = []
+        """Every status written (not fenced), in order."""
 
     def put(self, status: Status) -> None:
         self.statuses[status.id] = status
+        self.writes.append(status)
 
     def put_topic(self, status: TopicStatus) -> None:
         self.topic_writes.append(status)
@@ -135,7 +138,7 @@ class FakeStatusStore:
             self.fenced.append(status)
             return
         self.statuses[status.id] = status
-        return
+        self.writes.append(status)
 
     def get(self, connector: str) -> Status | None:
         return self.statuses.get(connector)
@@ -246,13 +249,6 @@ def assignment(
         revoked_connectors=revoked_connectors,
         revoked_tasks=revoked_tasks,
     )
-
-
-async def until(check: Callable[[], bool], timeout_s: float = 3.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
-        await asyncio.sleep(0.01)
 
 
 def run(body: Callable[[FakeConfigStore, FakeStatusStore, Worker, Worker], Awaitable[None]]) -> None:

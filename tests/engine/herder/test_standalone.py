@@ -32,14 +32,20 @@ from engine.storage.offsets_file import FileOffsetStore
 
 
 class FakeHandle:
-    def __init__(self, kind: str, name: str, config: dict[str, str], target: str) -> None:
+    """A process that reports RUNNING or PAUSED at once, unless `silent` (then the test does)."""
+
+    def __init__(
+        self, kind: str, name: str, config: dict[str, str], target: str, *, silent: bool = False
+    ) -> None:
         self.kind, self.name, self.config, self.target = kind, name, config, target
         self.queue: asyncio.Queue[Event | None] = asyncio.Queue()
         self.calls: list[str] = []
         self.task_configs: list[dict[str, str]] = []
         self.offsets: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        self.task_class: str | None = None
         self.stopped = False
-        self.emit(StatusChanged("PAUSED" if target == "PAUSED" else "RUNNING"))
+        if not silent:
+            self.emit(StatusChanged("PAUSED" if target == "PAUSED" else "RUNNING"))
 
     def emit(self, event: Event | None) -> None:
         self.queue.put_nowait(event)
@@ -75,12 +81,15 @@ class FakeHandle:
 
 
 class FakeLauncher:
-    """Connectors produce `task_count` copies of their config, with a `task.id`."""
+    """Connectors produce `task_count` copies of their config, with a `task.id` (and `task.class`
+    when `task_class` is set); processes are `silent` when asked."""
 
     def __init__(self) -> None:
         self.connectors: list[FakeHandle] = []
         self.tasks: list[FakeHandle] = []
         self.task_count = 2
+        self.task_class: str | None = None
+        self.silent = False
 
     async def start_connector(
         self,
@@ -92,8 +101,11 @@ class FakeLauncher:
         secrets: Collection[str] = (),
     ) -> FakeHandle:
         assert connector_class == f"fake:{config['connector.class']}"
-        handle = FakeHandle("connector", name, config, target_state)
+        handle = FakeHandle("connector", name, config, target_state, silent=self.silent)
         handle.task_configs = [{**config, "task.id": str(i)} for i in range(self.task_count)]
+        if self.task_class is not None:
+            for task_config in handle.task_configs:
+                task_config["task.class"] = self.task_class
         self.connectors.append(handle)
         return handle
 
@@ -108,8 +120,10 @@ class FakeLauncher:
         task_class: str | None = None,
         secrets: Collection[str] = (),
     ) -> FakeHandle:
-        handle = FakeHandle("task", f"{task_id.connector}-{task_id.task}", task_config, target_state)
+        name = f"{task_id.connector}-{task_id.task}"
+        handle = FakeHandle("task", name, task_config, target_state, silent=self.silent)
         handle.offsets = source_offsets
+        handle.task_class = task_class
         self.tasks.append(handle)
         return handle
 
@@ -200,6 +214,13 @@ def run(tmp_path: Path, body: Callable[[World], Awaitable[None]], **settings: An
             await world.herder.stop()
 
     asyncio.run(main())
+
+
+async def until(check: Callable[[], bool], timeout_s: float = 3.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)
 
 
 async def settle() -> None:
@@ -388,6 +409,58 @@ def test_a_failed_task_restarts_automatically_and_says_so(tmp_path: Path) -> Non
         assert (await world.herder.task_status("c", 0)).trace == (
             "kconnect: the task process exited unexpectedly.\nkconnect: automatic restart 2 of 2 in 40 ms"
         )
+
+    run(tmp_path, body)
+
+
+def test_a_starting_instance_has_no_status_until_it_reports_and_a_restarting_one_keeps_its_last(
+    tmp_path: Path,
+) -> None:
+    """Connect compat: WorkerConnector/WorkerTask write their first status themselves (onStartup);
+    starting one writes none, so a new connector has no status yet and a failed task restarting
+    by policy stays FAILED, never UNASSIGNED, until its new process reports."""
+
+    async def body(world: World) -> None:
+        world.launcher.silent = True
+        await world.herder.create_connector("c", {**SOURCE, "tasks.max": "1"}, None)
+        await settle()
+        with pytest.raises(NotFoundError, match="No status found for connector c"):
+            await world.herder.connector_status("c")
+        world.launcher.connectors[0].emit(StatusChanged("RUNNING"))
+        assert await states(world, "c") == ("RUNNING", [])
+        with pytest.raises(NotFoundError, match="No status found for task c-0"):
+            await world.herder.task_status("c", 0)
+        first = world.launcher.tasks[0]
+        first.emit(StatusChanged("RUNNING"))
+        assert await states(world, "c") == ("RUNNING", ["RUNNING"])
+        first.emit(StatusChanged("FAILED", "boom"))
+        first.emit(None)
+        await until(lambda: len(world.launcher.tasks) == 2)  # the restart by policy (20 ms)
+        status = await world.herder.task_status("c", 0)
+        assert (status.state, status.trace) == ("FAILED", "boom\nkconnect: automatic restart 1 of 2 in 20 ms")
+        world.launcher.tasks[1].emit(StatusChanged("RUNNING"))
+        assert await states(world, "c") == ("RUNNING", ["RUNNING"])
+
+    run(tmp_path, body)
+
+
+def test_tasks_named_by_java_class_start_their_python_class_and_unknown_names_fail(tmp_path: Path) -> None:
+    async def body(world: World) -> None:
+        world.launcher.task_class = "org.apache.kafka.connect.file.FileStreamSourceTask"
+        await world.herder.create_connector("c", SOURCE, None)
+        assert await states(world, "c") == ("RUNNING", ["RUNNING", "RUNNING"])
+        assert [h.task_class for h in world.launcher.tasks] == ["connectors.file:FileStreamSourceTask"] * 2
+        # The task configs keep Connect's name (GET /connectors/c/tasks).
+        assert (await world.herder.task_infos("c"))[0].config["task.class"] == world.launcher.task_class
+        world.launcher.task_class = "com.example.MissingTask"
+        await world.herder.create_connector("d", SOURCE, None)
+        assert await states(world, "d") == ("RUNNING", ["FAILED", "FAILED"])
+        trace = (await world.herder.task_status("d", 0)).trace or ""
+        assert trace.endswith(
+            "Invalid value com.example.MissingTask for configuration task.class: "
+            "Class com.example.MissingTask could not be found."
+        )
+        assert len(world.launcher.tasks) == 2
 
     run(tmp_path, body)
 
