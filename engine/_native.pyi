@@ -1,8 +1,10 @@
 """Stubs for the private Rust extension `engine._native`; import through `engine.transforms`."""
 
+from collections.abc import Callable
 from typing import Any
 
 from engine.api.records import SinkRecord, SourceRecord
+from engine.api.schema import Schema
 
 __version__: str
 
@@ -29,6 +31,16 @@ _RecordIn = tuple[str, int | None, int | None, int | None, bytes | None, bytes |
 _RecordOut = tuple[
     str, int | None, int | None, bytes | None, bytes | None, tuple[tuple[str, bytes | None], ...]
 ]
+_ProduceArgs = tuple[
+    str,
+    bytes | None,
+    bytes | None,
+    int,
+    Callable[[Any, Any], None],
+    None,
+    int,
+    list[tuple[str, bytes | None]] | None,
+]
 _Stage = tuple[str, str, _Props, str | None, str | None, _Props | None, bool]
 
 class Pipeline:
@@ -51,22 +63,30 @@ class Pipeline:
         """Deprecation warnings from building the chain."""
 
     def sink_batch(self, records: list[_RecordIn], /) -> RecordBatch:
-        """Runs a batch as a sink task would and serializes the results again, natively."""
+        """Runs a batch as a sink task would and serializes the results again, natively, with the
+        interpreter released.
+
+        Raises:
+            ValueError: a record is not a 7-tuple.
+            TypeError: a record's item has the wrong type; every record is read before any runs.
+        """
 
     def sink_messages(
         self, messages: list[Any], /, *, value_text: bool = False
     ) -> tuple[
-        list[SinkRecord | None], list[tuple[int, str, str | None, str]], list[tuple[str, int, int]], list[int]
+        SinkRecordBatch, list[tuple[int, str, str | None, str]], list[tuple[str, int, int]], list[int]
     ]:
         """Runs consumed confluent-kafka `Message`s as a sink task would, reading their fields
         natively.
 
         Returns:
-            `(records, errors, offsets, consumer_errors)`: one `SinkRecord` or None per message;
-            `(position, stage, alias, message)` per failed record; `(topic, partition, next
-            offset)` per partition in first-seen order; positions of messages carrying a
-            consumer error (left out, None in `records`). With `value_text`, every record carries
-            Java's `String.valueOf` of its value in `_value_text`.
+            `(records, errors, offsets, consumer_errors)`: the records to deliver, in order
+            (dropped and failed ones left out), kept natively until asked for; `(position,
+            stage, alias, message)` per failed record; `(topic, partition, next offset)` per
+            partition in first-seen order; positions of messages carrying a consumer error
+            (left out). A record Python cannot hold (a date beyond year 9999) fails here, in
+            its converter stage. With `value_text`, every `SinkRecord` built carries Java's
+            `String.valueOf` of its value in `_value_text`.
         """
 
     def source_batch(self, records: list[SourceRecord], /) -> RecordBatch:
@@ -75,6 +95,24 @@ class Pipeline:
         Raises:
             TypeError: a record's topic, partition or timestamp has the wrong type.
         """
+
+    def source_values(
+        self, topic: str, values: list[Any], value_schema: Schema | None, timestamp: int | None, /
+    ) -> RecordBatch:
+        """Runs a batch of values sharing a topic, value schema and timestamp (engine.api
+        `SourceRecords`) as `source_batch` runs the equivalent records (no key, no headers, no
+        Kafka partition), reading the values list once: no attribute read per record.
+
+        Raises:
+            TypeError: the topic or timestamp has the wrong type.
+        """
+
+    @staticmethod
+    def produce_args(batch: RecordBatch, on_delivery: Callable[[Any, Any], None], /) -> list[_ProduceArgs]:
+        """The `Producer.produce` positional arguments of each record of a source batch that has
+        one (dropped and failed records have none): `(topic, value, key, partition, on_delivery,
+        None, timestamp, headers)`, with -1 for the partitioner's choice, 0 for no timestamp and
+        None for no headers."""
 
     def sink_records(
         self, records: list[_RecordIn], /
@@ -99,6 +137,32 @@ class RecordBatch:
     @property
     def nbytes(self) -> int:
         """Total bytes of keys, values and header values."""
+
+class SinkRecordBatch:
+    """The records of `Pipeline.sink_messages`, held in Rust; a `SinkRecord` is built on request.
+
+    Read by `engine.api.records.SinkRecords`. Thread-safe: a task's threads may build records
+    while the task loop converts the next batch.
+    """
+
+    def __len__(self) -> int: ...
+    def record(self, index: int) -> SinkRecord:
+        """A new `SinkRecord` for record `index` (the caller keeps it to reuse it).
+
+        Raises:
+            IndexError: no such record.
+        """
+
+    def value_texts(self) -> list[str | None]:
+        """Java's `String.valueOf` of each record's value, in order; None where it is not the
+        text `engine.api.display.to_java_string` gives (bytes, dates and times)."""
+
+    def position(self, index: int) -> int:
+        """The position in the consumed batch of the message record `index` came from.
+
+        Raises:
+            IndexError: no such record.
+        """
 
 class RingBuffer:
     """One end of a shared-memory single-producer/single-consumer ring of byte frames.

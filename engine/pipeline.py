@@ -4,7 +4,9 @@
 converter and transform configuration and then called once per batch:
 
 - `source_batch`: a source task's `SourceRecord`s → transforms → converters → serialized records.
-- `sink_records`: consumed records → converters → transforms → `SinkRecord`s for `put()`.
+- `sink_records`: consumed records → converters → transforms → `SinkRecord`s.
+- `sink_messages`: consumed `Message`s → the same, as a `SinkRecords` batch for `put()` whose
+  records are built when touched.
 - `sink_batch`: bytes → converters → transforms → bytes again (the dry run).
 
 Configuration errors surface as `ConfigError`; a record that fails is reported with the stage it
@@ -17,24 +19,26 @@ text in, with numbers, booleans, lists, maps and ISO dates inferred (`Values.par
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine import _native
-from engine.api.records import SinkRecord, SourceRecord
+from engine.api.records import SinkRecord, SinkRecords, SourceRecord, SourceRecords
 from engine.config.transforms import PluginConfig, StageConfig
 from engine.errors import ConfigError
 
 __all__ = [
     "Outcome",
     "Pipeline",
+    "ProduceArgs",
     "Produced",
     "RawRecord",
     "SinkBatch",
     "SinkOutcome",
     "SourceOutcome",
     "SourceOutputs",
+    "SourceSends",
     "StageError",
 ]
 
@@ -104,17 +108,43 @@ class SourceOutputs:
     failed: dict[int, StageError]
 
 
+# The positional arguments of confluent-kafka's `Producer.produce` for one serialized record:
+# `(topic, value, key, partition, on_delivery, None, timestamp, headers)`.
+ProduceArgs = tuple[
+    str,
+    bytes | None,
+    bytes | None,
+    int,
+    Callable[[Any, Any], None],
+    None,
+    int,
+    list[tuple[str, bytes | None]] | None,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSends:
+    """A source batch after the chain and converters, ready for the producer: `sends` holds the
+    `Producer.produce` arguments of each record to send, in order (dropped and failed records have
+    none; `failed` holds the `StageError`s by position in the batch)."""
+
+    sends: list[ProduceArgs]
+    failed: dict[int, StageError]
+
+
 @dataclass(frozen=True, slots=True)
 class SinkBatch:
-    """Consumed messages after the converters and chain: `records` has one entry per message (the
-    `SinkRecord`, or None when dropped, failed — see `failed` by position — or carrying a consumer
-    error, listed in `consumer_errors`); `offsets` is `(topic, partition, next offset)` for each
-    partition the converted messages came from."""
+    """Consumed messages after the converters and chain: `records` holds the records to deliver,
+    in order (dropped and failed ones left out; see `failed` by message position), built only
+    when touched, and `position(i)` says which message record `i` came from; `offsets` is
+    `(topic, partition, next offset)` for each partition the converted messages came from;
+    `consumer_errors` lists the messages that carry a consumer error instead of a record."""
 
-    records: list[SinkRecord | None]
+    records: SinkRecords
     failed: dict[int, StageError]
     offsets: list[tuple[str, int, int]]
     consumer_errors: list[int]
+    position: Callable[[int], int]
 
 
 def _failures(errors: list[tuple[int, str, str | None, str]]) -> dict[int, StageError]:
@@ -183,7 +213,7 @@ class Pipeline:
         Raises:
             TypeError: a record's topic, partition or timestamp has the wrong type (a task bug).
         """
-        batch = self._native.source_batch(list(records))
+        batch = self._source(records)
         failed = _failures(batch.errors())
         outcomes = []
         for position, result in enumerate(batch.records()):
@@ -205,9 +235,31 @@ class Pipeline:
         Raises:
             TypeError: a record's topic, partition or timestamp has the wrong type (a task bug).
         """
-        batch = self._native.source_batch(records if isinstance(records, list) else list(records))
+        batch = self._source(records)
         errors = batch.errors()
         return SourceOutputs(batch.records(), _failures(errors) if errors else {})
+
+    def source_sends(
+        self, records: Sequence[SourceRecord], on_delivery: Callable[[Any, Any], None]
+    ) -> SourceSends:
+        """`source_outputs` for a task loop that sends a batch with one delivery callback: the
+        `produce` arguments of each record, built natively, so the loop can call `produce`
+        through `itertools.starmap` without Python code per record (no output tuple to unpack).
+
+        Raises:
+            TypeError: a record's topic, partition or timestamp has the wrong type (a task bug).
+        """
+        batch = self._source(records)
+        errors = batch.errors()
+        return SourceSends(self._native.produce_args(batch, on_delivery), _failures(errors) if errors else {})
+
+    def _source(self, records: Sequence[SourceRecord]) -> _native.RecordBatch:
+        if isinstance(records, SourceRecords):
+            # Shared fields once, values as one list: no attribute read per record.
+            return self._native.source_values(
+                records.topic, records.values, records.value_schema, records.timestamp
+            )
+        return self._native.source_batch(records if isinstance(records, list) else list(records))
 
     def sink_records(self, records: Sequence[RawRecord]) -> list[SinkOutcome]:
         """Runs a batch as a sink task would: key/value/header converters, then transforms.
@@ -226,13 +278,17 @@ class Pipeline:
 
     def sink_messages(self, messages: list[Any], *, value_text: bool = False) -> SinkBatch:
         """Runs consumed confluent-kafka `Message`s as a sink task would, reading them natively:
-        what a sink task loop hands to `put()`, without a Python object per record on the way.
-        With `value_text`, each record also carries Java's text of its value
-        (`engine.api.display.value_text`), computed natively."""
-        records, errors, offsets, consumer_errors = self._native.sink_messages(
-            messages, value_text=value_text
+        what a sink task loop hands to `put()`, without a Python object per record on the way
+        (records are built when the task touches them). With `value_text`, each record built
+        carries Java's text of its value (`engine.api.display.value_text`), computed natively."""
+        native, errors, offsets, consumer_errors = self._native.sink_messages(messages, value_text=value_text)
+        return SinkBatch(
+            SinkRecords(native),
+            _failures(errors) if errors else {},
+            offsets,
+            consumer_errors,
+            native.position,
         )
-        return SinkBatch(records, _failures(errors) if errors else {}, offsets, consumer_errors)
 
     def sink_batch(self, records: Sequence[RawRecord]) -> list[Outcome]:
         """Runs a batch as a sink task would and serializes it again: bytes → Connect data →

@@ -13,9 +13,10 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Mapping
-from itertools import accumulate
-from typing import BinaryIO
+from collections.abc import Mapping, Sequence
+from itertools import accumulate, repeat
+from operator import add
+from typing import BinaryIO, overload
 
 from engine.api import (
     ENGINE_VERSION,
@@ -27,6 +28,7 @@ from engine.api import (
     Importance,
     SourceConnector,
     SourceRecord,
+    SourceRecords,
     SourceTask,
     non_empty_string,
 )
@@ -72,6 +74,38 @@ CONFIG = ConfigSpec.of(
 )
 
 
+class _Positions(Sequence[Mapping[str, int | None]]):
+    """The source offsets of a batch of lines, `{"position": <end of the line>}`, built when
+    asked for: the runtime usually reads only the last one of a batch."""
+
+    __slots__ = ("_count", "_ends")
+
+    def __init__(self, ends: list[int] | None, count: int) -> None:
+        self._ends = ends
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _offset(self, index: int) -> dict[str, int | None]:
+        return {POSITION_FIELD: None if self._ends is None else self._ends[index]}
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, int | None]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, int | None]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, int | None] | list[dict[str, int | None]]:
+        if isinstance(index, slice):
+            return [self._offset(i) for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("position index out of range")
+        return self._offset(index)
+
+
 class FileStreamSourceConnector(SourceConnector):
     """Reads lines from a file into one topic, with exactly one task."""
 
@@ -110,8 +144,10 @@ class FileStreamSourceTask(SourceTask):
         self._stream: BinaryIO | None = None
         self._buffer = b""
         """The incomplete last line read so far."""
-        self._lines: list[bytes] = []
-        """Complete lines read and not yet returned, from `_next` on."""
+        self._values: list[str] = []
+        """The text of the complete lines read, returned from `_next` on."""
+        self._ends: list[int] = []
+        """Where each line of `_values` ends in the file (unused without a file)."""
         self._next = 0
         self._position: int | None = 0
         self._stopping = threading.Event()
@@ -155,7 +191,7 @@ class FileStreamSourceTask(SourceTask):
         self._stream = stream
         return True
 
-    def poll(self) -> list[SourceRecord] | None:
+    def poll(self) -> Sequence[SourceRecord] | None:
         if self._stream is None and not self._open():
             self._stopping.wait(IDLE_WAIT_S)
             return None
@@ -169,58 +205,67 @@ class FileStreamSourceTask(SourceTask):
             else self._stream.read(READ_CHUNK)
         )
         if chunk:
-            # bytes.splitlines ends lines at exactly `\n`, `\r\n` and `\r`, as Connect's task does.
-            lines = (self._buffer + chunk).splitlines(keepends=True)
-            # The last piece is complete only with its `\n`: a final `\r` may be half of `\r\n`.
-            self._buffer = lines.pop() if not lines[-1].endswith(b"\n") else b""
-            self._lines, self._next = lines, 0
+            data = self._buffer + chunk
+            if b"\r" in data:
+                self._split_any(data)
+            else:
+                self._split_newlines(data)
             return self._drain_lines() or None
         self._stopping.wait(IDLE_WAIT_S)
         return None
 
-    def _drain_lines(self) -> list[SourceRecord]:
-        start = self._next
-        lines = self._lines[start : start + self._batch_size]
-        if not lines:
-            return []
-        self._next = start + len(lines)
-        now = int(time.time() * 1000)
-        partition, topic, position = self._partition, self._topic, self._position
-        # Positional arguments: source_partition, source_offset, topic, value, value_schema, key,
-        # key_schema, kafka_partition, timestamp (Connect compat: `poll` stamps each record).
+    def _split_newlines(self, data: bytes) -> None:
+        """Complete lines of `data`, which holds no `\r`, in bulk: no Python code per line."""
+        cut = data.rfind(b"\n") + 1
+        complete, self._buffer = data[:cut], data[cut:]
+        # The text of the lines at once: `\n` never belongs to a multi-byte UTF-8 sequence, so
+        # decoding the whole gives the text (and U+FFFD replacements) of each line decoded alone.
+        values = complete.decode("utf-8", errors="replace").split("\n")
+        del values[-1]  # the empty piece after the last `\n`
+        self._values, self._next = values, 0
+        if self._position is not None:
+            sizes = map(len, values if complete.isascii() else complete.split(b"\n"))
+            # Each line's terminator is one byte more than its text.
+            self._ends = list(accumulate(map(add, sizes, repeat(1)), initial=self._position))
+            del self._ends[0]
+
+    def _split_any(self, data: bytes) -> None:
+        """Complete lines of `data` ending at `\n`, `\r\n` or `\r`, as Connect's task splits them."""
+        # bytes.splitlines ends lines at exactly `\n`, `\r\n` and `\r`, as Connect's task does.
+        lines = data.splitlines(keepends=True)
+        # The last piece is complete only with its `\n`: a final `\r` may be half of `\r\n`.
+        self._buffer = lines.pop() if not lines[-1].endswith(b"\n") else b""
         # Only the terminator is stripped: splitlines left no other `\r` or `\n` at the end.
-        if position is None:
-            return [
-                SourceRecord(
-                    partition,
-                    {POSITION_FIELD: None},
-                    topic,
-                    line.rstrip(b"\r\n").decode("utf-8", errors="replace"),
-                    STRING_SCHEMA,
-                    None,
-                    None,
-                    None,
-                    now,
-                )
-                for line in lines
-            ]
-        ends = list(accumulate(map(len, lines), initial=position))
-        del ends[0]
-        self._position = ends[-1]
-        return [
-            SourceRecord(
-                partition,
-                {POSITION_FIELD: end},
-                topic,
-                line.rstrip(b"\r\n").decode("utf-8", errors="replace"),
-                STRING_SCHEMA,
-                None,
-                None,
-                None,
-                now,
-            )
-            for line, end in zip(lines, ends, strict=True)
-        ]
+        self._values = [line.rstrip(b"\r\n").decode("utf-8", errors="replace") for line in lines]
+        self._next = 0
+        if self._position is not None:
+            self._ends = list(accumulate(map(len, lines), initial=self._position))
+            del self._ends[0]
+
+    def _drain_lines(self) -> SourceRecords | None:
+        """The next batch of complete lines read and not returned yet, None when there is none.
+
+        One `SourceRecords` rather than a list of `SourceRecord`s: the runtime converts its values
+        without a Python object per line (the task's `poll()` annotation predates it).
+        """
+        start = self._next
+        values = self._values[start : start + self._batch_size]
+        if not values:
+            return None
+        self._next = start + len(values)
+        ends = None
+        if self._position is not None:
+            ends = self._ends[start : self._next]
+            self._position = ends[-1]
+        # Connect compat: FileStreamSourceTask stamps each record with the time of its poll.
+        return SourceRecords(
+            self._partition,
+            self._topic,
+            values,
+            _Positions(ends, len(values)),
+            value_schema=STRING_SCHEMA,
+            timestamp=int(time.time() * 1000),
+        )
 
     def stop(self) -> None:
         self._stopping.set()

@@ -14,7 +14,7 @@ from engine.api.config import (
     one_of,
 )
 from engine.api.connector import Connector, ConnectorContext, SinkConnector, SourceConnector
-from engine.api.records import Header, SinkRecord, SourceRecord, TimestampType
+from engine.api.records import Header, SinkRecord, SinkRecords, SourceRecord, SourceRecords, TimestampType
 from engine.api.schema import (
     BOOLEAN_SCHEMA,
     BYTES_SCHEMA,
@@ -96,10 +96,12 @@ __all__ = [
     "SchemaBuilder",
     "SinkConnector",
     "SinkRecord",
+    "SinkRecords",
     "SinkTask",
     "SinkTaskContext",
     "SourceConnector",
     "SourceRecord",
+    "SourceRecords",
     "SourceTask",
     "SourceTaskContext",
     "Struct",

@@ -90,8 +90,13 @@ class SourceTask(Task):
         self.context = context
 
     @abstractmethod
-    def poll(self) -> list[SourceRecord] | None:
-        """Returns the next records, or None/empty when there is nothing now (may block briefly)."""
+    def poll(self) -> Sequence[SourceRecord] | None:
+        """Returns the next records, or None/empty when there is nothing now (may block briefly).
+
+        A list of `SourceRecord`s, or a `SourceRecords` batch when the records share their source
+        partition, topic, schema and timestamp (the runtime then converts them without building a
+        record object each).
+        """
 
     def commit(self) -> None:
         """Called after the runtime committed offsets for the records returned so far."""
@@ -111,7 +116,12 @@ class SinkTask(Task):
 
     @abstractmethod
     def put(self, records: Sequence[SinkRecord]) -> None:
-        """Writes (or buffers) a batch. Raise `RetriableError` to have it redelivered."""
+        """Writes (or buffers) a batch. Raise `RetriableError` to have it redelivered.
+
+        The runtime passes a `SinkRecords` batch: each record is built the first time it is
+        touched, and `SinkRecords.value_texts()` gives every value's Java text without building
+        any. The batch is the task's to keep; the runtime does not reuse it.
+        """
 
     def flush(self, current_offsets: Mapping[TopicPartition, int]) -> None:
         """Makes everything `put` so far durable; the runtime commits these offsets afterwards."""

@@ -68,13 +68,21 @@ class SubmittedRecord:
 
 
 class SubmittedBatch:
-    """The records of one batch handed to the producer together; `acked` once all of them are."""
+    """The records of one batch handed to the producer together; `acked` once all of them are.
 
-    __slots__ = ("acked", "pending")
+    `pending` is the count of records not acknowledged yet: a producer's delivery callback may
+    decrement it directly (`SubmittedRecords.acked_in` does the same), the cheapest thing Python
+    can do once per record; everything else derives from it when asked.
+    """
+
+    __slots__ = ("pending",)
 
     def __init__(self, pending: int) -> None:
         self.pending = pending
-        self.acked = pending == 0
+
+    @property
+    def acked(self) -> bool:
+        return self.pending <= 0
 
 
 @dataclass(slots=True)
@@ -86,7 +94,7 @@ class _BatchPart:
 
     @property
     def acked(self) -> bool:
-        return self.batch.acked
+        return self.batch.pending <= 0
 
 
 @dataclass(slots=True)
@@ -101,6 +109,9 @@ class SubmittedRecords:
     def __init__(self) -> None:
         self._partitions: dict[str, _Partition] = {}
         self._in_flight = 0
+        """Records submitted one by one and not acknowledged yet."""
+        self._batches: list[SubmittedBatch] = []
+        """Batches that may still have records in flight."""
 
     def submit(
         self, partition: Mapping[str, Any] | None, offset: Mapping[str, Any] | None
@@ -141,15 +152,14 @@ class SubmittedRecords:
             last[key] = (partition, offset)
         for key, (partition, offset) in last.items():
             self._entry(key, partition).pending.append(_BatchPart(batch, offset))
-        self._in_flight += pending
+        if pending > 0:
+            self._batches.append(batch)
         return batch
 
-    def acked_in(self, batch: SubmittedBatch) -> None:
+    @staticmethod
+    def acked_in(batch: SubmittedBatch) -> None:
         """One record of `batch` was acknowledged (or failed and is skipped)."""
         batch.pending -= 1
-        self._in_flight -= 1
-        if batch.pending <= 0:
-            batch.acked = True
 
     def acked(self, record: SubmittedRecord) -> None:
         """Marks a record acknowledged; use this rather than `record.ack()` to keep the count."""
@@ -160,7 +170,8 @@ class SubmittedRecords:
     @property
     def in_flight(self) -> int:
         """Submitted records not acknowledged yet."""
-        return self._in_flight
+        self._batches = [batch for batch in self._batches if batch.pending > 0]
+        return self._in_flight + sum(batch.pending for batch in self._batches)
 
     def committable(self) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
         """Removes the acknowledged prefix of every partition and returns, for each partition that

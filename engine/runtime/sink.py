@@ -3,12 +3,13 @@
 Connect compat: `WorkerSinkTask`. The consumer joins group `connect-{connector}` (or
 `consumer.override.group.id`) and subscribes to `topics` or `topics.regex`; assigned partitions
 are opened, revoked ones committed and closed. Each `consume(500)` batch goes through the
-converters and the chain in one native call, which reads the consumed messages itself (no
-Python object per record until the `SinkRecord`s), and then to `put()`. A `RetriableError` from `put()`
-pauses every partition (the consumer keeps polling, so the task stays in the group) and the same
-batch is delivered again after `context.timeout(ms)`, or a second. Every
-`offset.flush.interval.ms`, on `Commit` and on `Stop`, `pre_commit(current offsets)` decides what
-is committed, synchronously; a committed offset is the next one to read, as in Connect.
+converters and the chain in one native call, which reads the consumed messages itself, and then
+to `put()` as a `SinkRecords` batch whose records are built only when the task touches them. A
+`RetriableError` from `put()` pauses every partition (the consumer keeps polling, so the task
+stays in the group) and the same batch is delivered again after `context.timeout(ms)`, or a
+second. Every `offset.flush.interval.ms`, on `Commit` and on `Stop`, `pre_commit(current
+offsets)` decides what is committed, synchronously; a committed offset is the next one to read,
+as in Connect.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from confluent_kafka import TopicPartition as KafkaPartition
 from engine.api.records import SinkRecord
 from engine.api.task import SinkTask, SinkTaskContext, TopicPartition
 from engine.errors import ConfigError, ConnectError, RetriableError
-from engine.pipeline import RawRecord
+from engine.pipeline import RawRecord, SinkBatch
 from engine.runtime.clients import consumer_config
 from engine.runtime.dlq import DeadLetterQueueReporter
 from engine.runtime.errors import (
@@ -166,10 +167,12 @@ class SinkTaskRunner:
         self._task_paused: set[TopicPartition] = set()
         self._paused_for_redelivery = False
         self._redeliver_at = 0.0
-        self._batch: list[SinkRecord] = []
+        # What the next put() delivers: a batch's records as converted (built when the task
+        # touches them), or a list after a revocation dropped some during a redelivery.
+        self._batch: Sequence[SinkRecord] = []
         self._batch_offsets: dict[TopicPartition, int] = {}
-        # The consumed messages behind `_batch`, with what each became, for error reports.
-        self._sources: list[tuple[list[Message], list[SinkRecord | None]]] = []
+        # The consumed messages behind `_batch` with the batch they became, for error reports.
+        self._sources: list[tuple[list[Message], SinkBatch]] = []
         self._current: dict[TopicPartition, int] = {}
         self._committed: dict[TopicPartition, int] = {}
         self._topics: set[str] = set()
@@ -341,8 +344,10 @@ class SinkTaskRunner:
                     "keep them.",
                     len(batch.failed),
                 )
-        self._batch.extend([record for record in batch.records if record is not None])
-        self._sources.append((messages, batch.records))
+        # The previous batch was normally delivered (a redelivery pauses conversion); leftovers
+        # would go first.
+        self._batch = batch.records if not self._batch else [*self._batch, *batch.records]
+        self._sources.append((messages, batch))
 
     def _deliver(self) -> None:
         batch = self._batch
@@ -371,12 +376,14 @@ class SinkTaskRunner:
         self._errors.execute_failed(Stage.TASK_PUT, self._task_class, error, consumed=self._source_of(record))
 
     def _source_of(self, record: SinkRecord) -> RawRecord | None:
-        """The consumed record `record` came from: by identity, else (a record the task built
-        itself) by its coordinates."""
-        for messages, records in self._sources:
-            for message, out in zip(messages, records, strict=True):
-                if out is record:
-                    return _raw(message)
+        """The consumed record `record` came from: the batch record it is (or equals), else (a
+        record the task built itself) by its coordinates."""
+        for messages, batch in self._sources:
+            try:
+                index = batch.records.index(record)
+            except ValueError:
+                continue
+            return _raw(messages[batch.position(index)])
         coordinates = (record.topic, record.kafka_partition, record.kafka_offset)
         for messages, _ in self._sources:
             for message in messages:

@@ -2,16 +2,20 @@
 
 Connect compat: `AbstractWorkerSourceTask`/`WorkerSourceTask` (at-least-once). Each batch from
 `poll()` goes through the transform chain and the converters in one native call, then to Kafka
-with one positional `produce()` per record (as fast as `produce_batch`, which takes neither
-timestamps nor headers). A source partition's offset is reported (`SourceOffsets`) only up to the
-last record whose predecessors of the same partition are all acknowledged (`SubmittedRecords`),
-every `offset.flush.interval.ms` and on `Commit`/`Stop`, and `task.commit()` follows.
+with one positional `produce()` per record, called from C through `itertools.starmap` over
+arguments the native call prepared (confluent-kafka 2.16's `produce_batch` refuses timestamps,
+which FileStreamSource sets on every record, and takes no headers). A source partition's offset
+is reported (`SourceOffsets`) only up to the last record whose predecessors of the same partition
+are all acknowledged (`SubmittedRecords`), every `offset.flush.interval.ms` and on
+`Commit`/`Stop`, and `task.commit()` follows.
 
 Two ways to track acknowledgements: when the task overrides `commit_record` or
 `errors.tolerance=all` (a failed send is then reported with its record), each record has its own
 delivery callback and `commit_record(record, metadata)` is called as Kafka acknowledges it;
-otherwise a `poll()` batch shares one callback and its offsets become committable once all its
-records are acknowledged (no per-record Python object; never commits more than the first way).
+otherwise a `poll()` batch shares one callback, which only counts the batch's acknowledgements
+down, and its offsets become committable once all its records are acknowledged (no per-record
+Python object; never commits more than the first way). A task may return `SourceRecords` from
+`poll()`: its values reach the native pipeline as one list, without a `SourceRecord` per record.
 
 Records the chain drops, and failed records skipped under `errors.tolerance=all`, count as done
 at once (their offsets are committed, `commit_record(record, None)`); skipped records are
@@ -21,17 +25,20 @@ reported to the error log and counted in the metrics, never lost silently.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import starmap
+from operator import itemgetter, length_hint
 from typing import Any
 
 from confluent_kafka import KafkaException, Message, Producer
 
-from engine.api.records import SourceRecord
+from engine.api.records import SourceOffset, SourcePartition, SourceRecord, SourceRecords
 from engine.api.task import OffsetReader, SourceTask, SourceTaskContext
 from engine.errors import ConnectError
-from engine.pipeline import Produced, StageError
+from engine.pipeline import ProduceArgs, Produced, StageError
 from engine.runtime.clients import producer_config
 from engine.runtime.errors import (
     ErrorCounters,
@@ -51,7 +58,7 @@ from engine.runtime.loops import (
     flush_timeout_s,
     tune_gc,
 )
-from engine.runtime.offsets import OffsetSnapshot, SubmittedRecord, SubmittedRecords
+from engine.runtime.offsets import OffsetSnapshot, SubmittedBatch, SubmittedRecord, SubmittedRecords
 from engine.runtime.process import load_object
 from engine.runtime.protocol import (
     Commit,
@@ -145,6 +152,9 @@ class SourceTaskRunner:
         self._polled = 0
         self._written = 0
         self._skipped = 0
+        # Batches handed to the producer and not yet counted as written: (batch, records sent,
+        # topics), in submission order.
+        self._sent: list[tuple[SubmittedBatch, int, set[str]]] = []
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -239,13 +249,13 @@ class SourceTaskRunner:
         self._polled += len(records)
         while self._submitted.in_flight > MAX_IN_FLIGHT and not self._watcher.stopping.is_set():
             self._serve(0.1)
-        outputs = self._pipeline.source_outputs(records)
-        if outputs.failed:
-            self._skip_failed(records, outputs.failed)
         if self._per_record:
+            outputs = self._pipeline.source_outputs(records)
+            if outputs.failed:
+                self._skip_failed(records, outputs.failed)
             self._send_each(records, outputs.records)
         else:
-            self._send_batch(records, outputs.records)
+            self._send_batch(records)
         self._serve(0)
 
     def _skip_failed(self, records: Sequence[SourceRecord], failed: Mapping[int, StageError]) -> None:
@@ -264,43 +274,38 @@ class SourceTaskRunner:
                 len(failed),
             )
 
-    def _send_batch(self, records: Sequence[SourceRecord], outputs: list[Produced | None]) -> None:
+    def _send_batch(self, records: Sequence[SourceRecord]) -> None:
         """The batch as one unit: one delivery callback for all its records, its offsets
         committable once all of them are acknowledged."""
-        to_send = [out for out in outputs if out is not None]
-        batch = self._submitted.submit_batch(
-            [(record.source_partition, record.source_offset) for record in records], len(to_send)
-        )
-        if not to_send:
-            return
-        topics = {out[0] for out in to_send}
-        acked_in = self._submitted.acked_in
+        batch_failed = self._batch_failed
 
-        # A closure, not a partial of a method: this runs once per record.
+        # A closure, not a partial of a method, doing one attribute write per acknowledged record:
+        # this runs once per record (the rest waits for `_collect_sent`). `batch` is bound below,
+        # before the producer can call this.
         def on_delivery(error: Any, _message: Message | None) -> None:
-            if error is not None:
-                self._batch_failed(error)
-                return
-            acked_in(batch)
-            if batch.acked:
-                self._batch_done(len(to_send), topics)
+            if error is None:
+                batch.pending -= 1
+            else:
+                batch_failed(error)
 
-        produce = self._producer_produce
-        for out in to_send:
-            topic, partition, timestamp, key, value, headers = out
+        converted = self._pipeline.source_sends(records, on_delivery)
+        if converted.failed:
+            self._skip_failed(records, converted.failed)
+        sends = converted.sends
+        batch = self._submitted.submit_batch(_source_offsets(records), len(sends))
+        if not sends:
+            return
+        self._sent.append((batch, len(sends), set(map(itemgetter(0), sends))))
+        # `produce` straight from C over the prepared arguments; a record the producer refuses
+        # stops the run, is retried or reported on its own, and the run resumes after it.
+        remaining = iter(sends)
+        while True:
             try:
-                produce(
-                    topic,
-                    value,
-                    key,
-                    -1 if partition is None else partition,
-                    on_delivery,
-                    None,
-                    timestamp or 0,
-                    list(headers) if headers else None,
-                )
+                deque(starmap(self._producer_produce, remaining), maxlen=0)
+                return
             except (BufferError, KafkaException):
-                self._produce(out, on_delivery)
+                # `remaining` has moved past the refused record.
+                self._produce(sends[len(sends) - length_hint(remaining) - 1])
 
     def _send_each(self, records: Sequence[SourceRecord], outputs: list[Produced | None]) -> None:
         """Record by record, for tasks that want `commit_record` and for errors.tolerance=all
@@ -312,27 +317,31 @@ class SourceTaskRunner:
                 self._submitted.acked(submitted)
                 self._commit_record(record, None)
             else:
-                self._produce(out, partial(self._delivered, record, submitted))
+                topic, partition, timestamp, key, value, headers = out
+                self._produce(
+                    (
+                        topic,
+                        value,
+                        key,
+                        -1 if partition is None else partition,
+                        partial(self._delivered, record, submitted),
+                        None,
+                        timestamp or 0,
+                        list(headers) if headers else None,
+                    )
+                )
 
-    def _produce(self, out: Produced, on_delivery: Callable[[Any, Message | None], None]) -> None:
-        topic, partition, timestamp, key, value, headers = out
+    def _produce(self, args: ProduceArgs) -> None:
+        """Queues one record, serving deliveries while the producer's queue is full; a record
+        the producer refuses is reported to its delivery callback."""
         while True:
             try:
-                self._producer_produce(
-                    topic,
-                    value,
-                    key,
-                    -1 if partition is None else partition,
-                    on_delivery,
-                    None,
-                    timestamp or 0,
-                    list(headers) if headers else None,
-                )
+                self._producer_produce(*args)
                 return
             except BufferError:
                 self._serve(0.1)
             except KafkaException as e:
-                on_delivery(e.args[0] if e.args else None, None)
+                args[4](e.args[0] if e.args else None, None)
                 return
 
     def _batch_failed(self, error: Any) -> None:
@@ -344,11 +353,21 @@ class SourceTaskRunner:
             failure.__cause__ = KafkaException(error)
             self._failure = failure
 
-    def _batch_done(self, written: int, topics: set[str]) -> None:
-        self._written += written
-        for topic in topics - self._topics:
-            self._topics.add(topic)
-            self._new_topics.append(topic)
+    def _collect_sent(self) -> None:
+        """Counts the batches the producer acknowledged in full as written, and their topics."""
+        if not self._sent or self._sent[0][0].pending > 0:
+            return
+        open_batches = []
+        for sent in self._sent:
+            batch, written, topics = sent
+            if batch.pending > 0:
+                open_batches.append(sent)
+                continue
+            self._written += written
+            for topic in topics - self._topics:
+                self._topics.add(topic)
+                self._new_topics.append(topic)
+        self._sent = open_batches
 
     def _serve(self, timeout: float) -> None:
         """Runs delivery callbacks; raises the first unrecoverable send failure."""
@@ -416,6 +435,7 @@ class SourceTaskRunner:
                         remaining,
                     )
             self._serve(0)
+        self._collect_sent()
         offsets: list[SourcePartitionOffset] = [
             (dict(partition), dict(offset)) for partition, offset in self._submitted.committable()
         ]
@@ -435,6 +455,7 @@ class SourceTaskRunner:
             logger.exception("Exception thrown while calling task.commit().")
 
     def _emit_metrics(self) -> None:
+        self._collect_sent()
         counters = {
             "source_record_poll_total": float(self._polled),
             "source_record_write_total": float(self._written),
@@ -443,6 +464,20 @@ class SourceTaskRunner:
         }
         counters.update(self._counters.as_dict())
         self._channel.emit(Metrics(counters))
+
+
+def _source_offsets(
+    records: Sequence[SourceRecord],
+) -> Sequence[tuple[SourcePartition | None, SourceOffset | None]]:
+    """Each record's source partition and offset, as `SubmittedRecords.submit_batch` takes them;
+    for `SourceRecords` only the last known offset, all a batch commits, without building records."""
+    if not isinstance(records, SourceRecords):
+        return [(record.source_partition, record.source_offset) for record in records]
+    offsets = records.offsets
+    for index in range(len(offsets) - 1, -1, -1):
+        if offsets[index] is not None:
+            return [(records.source_partition, offsets[index])]
+    return []
 
 
 def run_source_task(start: StartTask, channel: ControlChannel) -> None:

@@ -2,11 +2,11 @@
 //!
 //! The same work as `bench/test_pipeline.py::test_native_chain`: 10,000 ~200-byte records in
 //! JsonConverter's `schemas.enable=true` envelope (the `bench/records.py` shape) through
-//! RegexRouter and ReplaceField$Value and back to JSON, one `Pipeline::sink_into` per record into
+//! RegexRouter and ReplaceField$Value and back to JSON, one `Pipeline::sink_all` per batch into
 //! one `RecordBatch`. Run with
 //! `cargo test --release -p connect-native --lib perf -- --ignored --nocapture`;
 //! `KCONNECT_PERF_ROUNDS` sets the number of timed batches and `KCONNECT_PERF_BYTES` the output
-//! bytes reserved per record.
+//! bytes reserved per record (default: as many as the input has, as `sink_batch` reserves).
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -74,20 +74,19 @@ fn chain_pipeline() -> Pipeline {
     Pipeline::new(conv, conv, None, stages).unwrap()
 }
 
-fn run_batch(pipeline: &mut Pipeline, values: &[Vec<u8>], bytes_per_record: usize) -> RecordBatch {
-    let mut batch = RecordBatch::with_capacity(values.len(), bytes_per_record);
-    for (i, value) in values.iter().enumerate() {
-        let input = RecordIn {
-            topic: "orders-eu",
-            partition: Some(0),
-            offset: Some(i as i64),
-            timestamp: Some(1_700_000_000_000),
-            key: None,
-            value: Some(value),
-            headers: &[],
-        };
-        pipeline.sink_into(&input, &mut batch);
-    }
+fn run_batch(pipeline: &mut Pipeline, values: &[Vec<u8>], bytes_per_record: Option<usize>) -> RecordBatch {
+    let bytes = bytes_per_record.map_or_else(|| values.iter().map(Vec::len).sum(), |b| b * values.len());
+    let mut batch = RecordBatch::with_data_capacity(values.len(), bytes);
+    let inputs = values.iter().enumerate().map(|(i, value)| RecordIn {
+        topic: "orders-eu",
+        partition: Some(0),
+        offset: Some(i as i64),
+        timestamp: Some(1_700_000_000_000),
+        key: None,
+        value: Some(value),
+        headers: &[],
+    });
+    pipeline.sink_all(inputs, &mut batch);
     batch
 }
 
@@ -105,8 +104,7 @@ fn thread_cpu_seconds() -> f64 {
 fn perf_chain() {
     let values = envelope_records(COUNT as usize);
     let mut pipeline = chain_pipeline();
-    // py/pipeline.rs `sink_batch` reserves 256 bytes per record; the outputs here are ~600.
-    let bytes_per_record = std::env::var("KCONNECT_PERF_BYTES").map_or(256, |v| v.parse().unwrap());
+    let bytes_per_record = std::env::var("KCONNECT_PERF_BYTES").ok().map(|v| v.parse().unwrap());
     let batch = run_batch(&mut pipeline, &values, bytes_per_record);
     assert_eq!(batch.topics, ["shop.eu"]);
     let Slot::Record(first) = &batch.slots[0] else { panic!("{:?}", batch.slots[0]) };

@@ -101,6 +101,9 @@ pub struct Pipeline {
     value: Box<dyn Converter>,
     header: HeaderConverter,
     chain: TransformChain,
+    /// The record [`Pipeline::sink_into`] reads each input into: its topic and header buffers
+    /// are reused from record to record instead of allocated anew.
+    scratch: Record,
 }
 
 impl Pipeline {
@@ -123,7 +126,7 @@ impl Pipeline {
             None => HeaderConverter::Simple,
         };
         let chain = TransformChain::new(stages).map_err(|e| PipelineConfigError(e.message))?;
-        Ok(Self { key, value, header, chain })
+        Ok(Self { key, value, header, chain, scratch: Record::default() })
     }
 
     /// Deprecation warnings from building the chain.
@@ -136,6 +139,13 @@ impl Pipeline {
     /// # Errors
     /// The stage and message of the first failure.
     pub fn to_connect(&mut self, input: &RecordIn<'_>) -> Result<Option<Record>, RecordError> {
+        let mut record = Record::default();
+        Ok(self.read_record(input, &mut record)?.then_some(record))
+    }
+
+    /// [`Pipeline::to_connect`] into `record`, every field of which it overwrites; `Ok(false)`
+    /// when dropped. After an error the record is unspecified.
+    fn read_record(&mut self, input: &RecordIn<'_>, record: &mut Record) -> Result<bool, RecordError> {
         let (key_schema, key) = self
             .key
             .to_connect(input.topic, input.key)
@@ -144,31 +154,25 @@ impl Pipeline {
             .value
             .to_connect(input.topic, input.value)
             .map_err(|e| RecordError::convert(Stage::ValueConverter, &e))?;
-        let mut headers = Vec::with_capacity(input.headers.len());
+        record.headers.clear();
         for (key, bytes) in input.headers {
             let (schema, value) = self
                 .header
                 .to_connect(input.topic, *bytes)
                 .map_err(|e| RecordError::convert(Stage::HeaderConverter, &e))?;
-            headers.push(Header { key: (*key).to_owned(), schema, value });
+            record.headers.push(Header { key: (*key).to_owned(), schema, value });
         }
-        let mut record = Record {
-            topic: input.topic.to_owned(),
-            partition: input.partition,
-            offset: input.offset,
-            timestamp: input.timestamp,
-            key_schema,
-            key,
-            value_schema,
-            value,
-            headers,
-        };
+        record.topic.clear();
+        record.topic.push_str(input.topic);
+        record.partition = input.partition;
+        record.offset = input.offset;
+        record.timestamp = input.timestamp;
+        record.key_schema = key_schema;
+        record.key = key;
+        record.value_schema = value_schema;
+        record.value = value;
         // In place: the record is not moved through the chain stage by stage.
-        match self.chain.apply_in_place(&mut record) {
-            Ok(true) => Ok(Some(record)),
-            Ok(false) => Ok(None),
-            Err(err) => Err(RecordError::chain(err)),
-        }
+        self.chain.apply_in_place(record).map_err(RecordError::chain)
     }
 
     /// Serializes a (transformed) record's key and value with the same converters into `key` and
@@ -232,18 +236,42 @@ impl Pipeline {
         }
     }
 
+    /// [`Pipeline::sink_into`] for every record of a batch, in order. While one record runs,
+    /// the next one's key and value are already on their way into the cache: they usually come
+    /// from memory (a batch's input is several MiB), and reading them cold cost about a fifth
+    /// of the time per record (`perf::perf_chain`).
+    pub fn sink_all<'a>(&mut self, inputs: impl IntoIterator<Item = RecordIn<'a>>, batch: &mut RecordBatch) {
+        let mut inputs = inputs.into_iter().peekable();
+        while let Some(input) = inputs.next() {
+            if let Some(next) = inputs.peek() {
+                prefetch(next.key.unwrap_or_default());
+                prefetch(next.value.unwrap_or_default());
+            }
+            self.sink_into(&input, batch);
+        }
+    }
+
     /// Runs one record through converters, chain and converters again, appending the outcome to
     /// `batch` (serialized bytes go straight into the batch's shared buffer).
     pub fn sink_into(&mut self, input: &RecordIn<'_>, batch: &mut RecordBatch) {
-        let slot = match self.to_connect(input) {
-            Ok(Some(record)) => match self.append(&record, batch) {
+        let mut record = std::mem::take(&mut self.scratch);
+        let slot = match self.read_record(input, &mut record) {
+            Ok(true) => match self.append(&record, batch) {
                 Ok(entry) => Slot::Record(entry),
                 Err(err) => Slot::Failed(err),
             },
-            Ok(None) => Slot::Dropped,
+            Ok(false) => Slot::Dropped,
             Err(err) => Slot::Failed(err),
         };
         batch.slots.push(slot);
+        // The converters keep what the next record can reuse; no schema or header outlives its
+        // batch here.
+        record.key_schema = None;
+        self.key.recycle(std::mem::take(&mut record.key));
+        record.value_schema = None;
+        self.value.recycle(std::mem::take(&mut record.value));
+        record.headers.clear();
+        self.scratch = record;
     }
 
     /// Runs one record a source task produced through the chain and then the converters (Connect's
@@ -297,6 +325,32 @@ impl Pipeline {
             headers: span(headers_start, batch.headers.len()),
         })
     }
+}
+
+/// Bytes from the start of a key or value that [`prefetch`] asks for; the hardware prefetcher
+/// follows a longer sequential read by itself.
+const PREFETCH_BYTES: usize = 2048;
+
+/// Cache line size of the CPUs this runs on (x86-64, and most arm64).
+const CACHE_LINE: usize = 64;
+
+/// Hints the CPU to load the start of `bytes` into its caches.
+#[inline]
+fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let head = &bytes[..bytes.len().min(PREFETCH_BYTES)];
+        // One address per cache line the head touches: every 64th byte, and the last one.
+        let last = head.len().checked_sub(1);
+        for i in (0..head.len()).step_by(CACHE_LINE).chain(last) {
+            // SAFETY: a prefetch is only a hint: it cannot fault and changes neither memory nor
+            // registers, and the address is inside `bytes` anyway. SSE is part of x86-64's baseline.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(head[i..].as_ptr().cast()) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
 }
 
 /// Runs a converter writing into `out`, returning the span it wrote or `None` for a Kafka null.
@@ -354,8 +408,14 @@ pub struct RecordBatch {
 impl RecordBatch {
     /// An empty batch with room for `records` records of about `bytes_per_record` bytes.
     pub fn with_capacity(records: usize, bytes_per_record: usize) -> Self {
+        Self::with_data_capacity(records, records * bytes_per_record)
+    }
+
+    /// An empty batch with room for `records` records and `bytes` bytes of keys, values and
+    /// header values in all.
+    pub fn with_data_capacity(records: usize, bytes: usize) -> Self {
         Self {
-            data: Vec::with_capacity(records * bytes_per_record),
+            data: Vec::with_capacity(bytes),
             topics: Vec::new(),
             headers: Vec::new(),
             slots: Vec::with_capacity(records),
@@ -425,6 +485,56 @@ mod tests {
             String::from_utf8(out.value.unwrap()).unwrap(),
             r#"{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"order_id"}],"optional":false},"payload":{"order_id":7}}"#
         );
+    }
+
+    #[test]
+    fn a_batch_reads_each_record_as_a_fresh_pipeline_would() {
+        // sink_all reuses one record and the converters' spare values from record to record:
+        // nothing of a record may show in the next one.
+        let conv = ("JsonConverter", &json(true));
+        let stages = || {
+            vec![stage("fields", "ReplaceField$Value", &[("exclude", "note"), ("renames", "id:order_id")])]
+        };
+        let schema = r#"{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":true,"field":"note"},{"type":"string","optional":true,"field":"name"}],"optional":false}"#;
+        let first =
+            format!(r#"{{"schema":{schema},"payload":{{"id":7,"note":"x","name":"a name long enough"}}}}"#);
+        let missing = format!(r#"{{"schema":{schema},"payload":{{"id":8,"name":null}}}}"#);
+        let reordered = format!(r#"{{"schema":{schema},"payload":{{"name":"b","id":9,"note":"y"}}}}"#);
+        let other = br#"{"schema":{"type":"struct","fields":[{"type":"string","optional":false,"field":"id"}],"optional":false},"payload":{"id":"text"}}"#;
+        let headers: [(&str, Option<&[u8]>); 2] = [("n", Some(b"42")), ("z", None)];
+        let inputs = [
+            RecordIn { headers: &headers, ..input("orders", Some(first.as_bytes())) },
+            input("orders", Some(missing.as_bytes())),
+            input("orders", Some(b"{not json")),
+            input("other", Some(other)),
+            input("orders", Some(reordered.as_bytes())),
+            input("orders", None),
+            RecordIn { key: Some(b"{bad key"), ..input("orders", Some(first.as_bytes())) },
+            input("orders", Some(first.as_bytes())),
+        ];
+        let mut p = Pipeline::new(conv, conv, None, stages()).unwrap();
+        let mut batch = RecordBatch::default();
+        p.sink_all(inputs.iter().copied(), &mut batch);
+        assert_eq!(batch.slots.len(), inputs.len());
+        for (slot, input) in batch.slots.iter().zip(&inputs) {
+            let expected = Pipeline::new(conv, conv, None, stages()).unwrap().round_trip(input);
+            match (slot, expected) {
+                (Slot::Record(entry), Ok(Some(out))) => {
+                    assert_eq!(batch.topics[entry.topic as usize], out.topic);
+                    assert_eq!(entry.value.map(|s| batch.bytes(s).to_vec()), out.value);
+                    assert_eq!(entry.key.map(|s| batch.bytes(s).to_vec()), out.key);
+                    let headers = &batch.headers[entry.headers.from as usize..entry.headers.to as usize];
+                    let headers: Vec<_> = headers
+                        .iter()
+                        .map(|(k, s)| (k.clone(), s.map(|s| batch.bytes(s).to_vec())))
+                        .collect();
+                    assert_eq!(headers, out.headers);
+                }
+                (Slot::Failed(err), Err(expected)) => assert_eq!(*err, expected),
+                (slot, expected) => panic!("{slot:?} where a fresh pipeline gives {expected:?}"),
+            }
+        }
+        assert!(matches!(&batch.slots[6], Slot::Failed(e) if e.stage == Stage::KeyConverter));
     }
 
     #[test]

@@ -31,6 +31,7 @@ from engine.api import (
     Type,
 )
 from engine.api.display import to_java_string, value_text
+from engine.api.records import SinkRecords, SourceRecords
 from engine.config.transforms import PluginConfig, StageConfig
 from engine.errors import ConfigError
 from engine.pipeline import Pipeline, RawRecord, StageError
@@ -619,8 +620,9 @@ def test_sink_messages_leave_consumer_errors_out_and_keep_positions() -> None:
         ]
     )
     assert batch.consumer_errors == [0]
-    assert batch.records[0] is None and batch.records[1] is None
-    assert batch.records[2] is not None and batch.records[2].value == 7
+    # Only records to deliver are in the batch; each knows the message it came from.
+    assert [r.value for r in batch.records] == [7]
+    assert batch.position(0) == 2
     assert list(batch.failed) == [1]
     assert batch.failed[1].stage == "VALUE_CONVERTER"
     assert batch.offsets == [("t", 0, 3)]
@@ -693,9 +695,12 @@ def test_sink_messages_value_text_is_the_python_text_computed_natively() -> None
     messages = [FakeMessage(v, offset=i) for i, v in enumerate(plain + in_python)]
     batch = p.sink_messages(messages, value_text=True)
     assert not batch.failed
-    records = [r for r in batch.records if r is not None]
+    records = list(batch.records)
     assert [r._value_text is not None for r in records] == [True] * len(plain) + [False] * len(in_python)
     assert [value_text(r) for r in records] == [to_java_string(r.value) for r in records]
+    # The batch's texts, without building records, are the same (in Python where they must be).
+    unbuilt = p.sink_messages(messages).records
+    assert unbuilt.value_texts() == [to_java_string(r.value) for r in records]
     assert value_text(records[0]) == 'Struct{id=1,f=1.0E10,g=1.1,b=true,inner=Struct{x=é"y},m={k=0.001}}'
     assert value_text(records[3]) == "4.82"
     assert (
@@ -703,5 +708,111 @@ def test_sink_messages_value_text_is_the_python_text_computed_natively() -> None
         == "Struct{a=[x, null, y],m={1=true, 2=false},g=9.999999E-4,s=[Struct{}, Struct{x=1.0E-7}]}"
     )
     # Off by default, and never copied: a copy's text is computed from its value.
-    assert all(r is not None and r._value_text is None for r in p.sink_messages(messages).records)
+    assert all(r._value_text is None for r in p.sink_messages(messages).records)
     assert dataclasses.replace(records[1], value=[3])._value_text is None
+
+
+def test_sink_messages_build_each_record_once_when_touched() -> None:
+    p = pipeline(value=PluginConfig(JSON, {"schemas.enable": "true"}))
+    schema = {"type": "struct", "fields": [{"field": "id", "type": "int64"}]}
+    records = p.sink_messages([FakeMessage(_envelope(schema, {"id": i}), offset=i) for i in range(3)]).records
+    assert isinstance(records, SinkRecords) and len(records) == 3
+    first = records[0]
+    assert records[0] is first and records[-3] is first and next(iter(records)) is first
+    assert [r.value.get("id") for r in records[1:]] == [1, 2]
+    assert records.index(first) == 0
+    assert records.index(dataclasses.replace(records[2])) == 2  # an equal copy, found by equality
+    with pytest.raises(IndexError):
+        records[3]
+    with pytest.raises(ValueError):
+        records.index(dataclasses.replace(first, kafka_offset=7))
+    # Later batches share the schema objects of earlier ones, as eagerly built records did.
+    later = p.sink_messages([FakeMessage(_envelope(schema, {"id": 9}))]).records
+    assert later[0].value_schema is first.value_schema
+
+
+def test_sink_messages_fail_a_record_python_cannot_hold_before_put() -> None:
+    p = pipeline(value=PluginConfig(JSON, {"schemas.enable": "true"}))
+    date = {"type": "int32", "name": "org.apache.kafka.connect.data.Date"}
+    nested = {"type": "struct", "fields": [{"field": "d", **date}]}
+    array_keys = {"type": "map", "keys": {"type": "array", "items": {"type": "int32"}}, "values": date}
+    first_day = (dt.date(1, 1, 1) - dt.date(1970, 1, 1)).days
+    values = [
+        _envelope(date, (dt.date(9999, 12, 31) - dt.date(1970, 1, 1)).days + 1),  # year 10000
+        _envelope(array_keys, [[[1], 2]]),  # a list cannot be a dict key
+        _envelope(date, 0),
+        _envelope(nested, {"d": first_day - 1}),  # year 0, inside a struct
+        _envelope(nested, {"d": first_day}),
+    ]
+    batch = p.sink_messages([FakeMessage(v, offset=i) for i, v in enumerate(values)])
+    assert [batch.position(i) for i in range(len(batch.records))] == [2, 4]
+    assert batch.records[0].value == dt.date(1970, 1, 1)
+    assert batch.records[1].value.get("d") == dt.date(1, 1, 1)
+    # The same failures, stages and messages as when every record is built at once.
+    eager = p.sink_records([RawRecord("t", 0, i, None, None, v) for i, v in enumerate(values)])
+    expected = {i: o.error for i, o in enumerate(eager) if o.error is not None}
+    assert sorted(expected) == [0, 1, 3]
+    assert {e.stage for e in expected.values()} == {"VALUE_CONVERTER"}
+    assert batch.failed == expected
+
+
+# ---- SourceRecords and source_sends ----
+
+
+def source_records(values: list[Any], schema: Schema | None, **kwargs: Any) -> SourceRecords:
+    offsets = [{"position": i} for i in range(len(values))]
+    return SourceRecords(
+        {"filename": "in.txt"}, kwargs.pop("topic", "t"), values, offsets, value_schema=schema, **kwargs
+    )
+
+
+@pytest.mark.parametrize(
+    ("converter", "schema", "values"),
+    [
+        (PluginConfig(STRING), STRING_SCHEMA, ["first line", "", "ünïcode", "\ufffd"]),
+        (PluginConfig(JSON), STRING_SCHEMA, ["a", 'quote " and \\', "ü"]),
+        (PluginConfig(JSON, {"schemas.enable": "false"}), None, [{"n": 1}, None, ["x", 2.5], "s"]),
+    ],
+)
+def test_a_source_records_batch_converts_as_its_records_one_by_one(
+    converter: PluginConfig, schema: Schema | None, values: list[Any]
+) -> None:
+    batch = source_records(values, schema, topic="lines", timestamp=1_700_000_000_000)
+    p = pipeline(value=converter)
+    assert p.source_batch(batch) == p.source_batch(list(batch))
+    outcomes = p.source_batch(batch)
+    assert all(o.record is not None and o.record.timestamp == 1_700_000_000_000 for o in outcomes)
+
+
+def test_source_records_whose_values_do_not_fit_fail_at_their_position() -> None:
+    outcomes = pipeline().source_batch(source_records(["a", 7, "c", object()], STRING_SCHEMA))
+    assert [o.error is None for o in outcomes] == [True, False, True, False]
+    assert all(o.error.stage == "VALUE_CONVERTER" for o in outcomes if o.error is not None)
+
+
+def test_source_sends_are_produce_arguments_of_the_records_to_send() -> None:
+    stages = [
+        StageConfig(
+            "drop",
+            PluginConfig("org.apache.kafka.connect.transforms.Filter"),
+            predicate_alias="isTomb",
+            predicate=PluginConfig("org.apache.kafka.connect.transforms.predicates.RecordIsTombstone"),
+        )
+    ]
+
+    def on_delivery(_error: Any, _message: Any) -> None:
+        raise AssertionError("not called by the pipeline")
+
+    p = pipeline(value=PluginConfig(STRING), stages=stages)
+    records = [
+        source("a", STRING_SCHEMA, key="k", kafka_partition=2, timestamp=5, headers=(Header("h", "v"),)),
+        source(None, None),  # a tombstone: dropped by the chain, nothing to send
+        source(object()),  # no Connect type: fails at the value converter stage
+        source("b", STRING_SCHEMA),
+    ]
+    sends = p.source_sends(records, on_delivery)
+    assert sends.sends == [
+        ("t", b"a", b"k", 2, on_delivery, None, 5, [("h", b"v")]),
+        ("t", b"b", None, -1, on_delivery, None, 0, None),
+    ]
+    assert list(sends.failed) == [2] and sends.failed[2].stage == "VALUE_CONVERTER"

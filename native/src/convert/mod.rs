@@ -59,6 +59,12 @@ pub trait Converter: Send {
         data: Option<&[u8]>,
     ) -> Result<(Option<SchemaRef>, Value), ConvertError>;
 
+    /// Takes back a value `to_connect` returned once the caller is done with it, so that its
+    /// allocations can serve a later record; the default drops it.
+    fn recycle(&mut self, value: Value) {
+        drop(value);
+    }
+
     /// Connect's `fromConnectData`: appends the serialized form to `out` and returns `Ok(true)`,
     /// or returns `Ok(false)` for a Kafka null (tombstone) leaving `out` untouched.
     ///

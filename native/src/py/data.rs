@@ -23,7 +23,7 @@ use pyo3::types::{
 use pyo3::{intern, IntoPyObjectExt};
 
 use crate::data::calendar::{days_from_gregorian, gregorian_from_days, MILLIS_PER_DAY};
-use crate::data::display::{format_java_float, java_to_string, FloatBuf};
+use crate::data::display::{format_java_float, java_to_string, FloatBuf, JavaDisplay};
 use crate::data::{logical, Decimal, Field, Header, Record, Schema, SchemaRef, Struct, Type, Value};
 
 /// Entries per cache direction before it is cleared: connectors normally use a handful of schemas,
@@ -600,6 +600,37 @@ impl DataConverter {
         };
         build().map_err(part(Stage::Transformation))
     }
+
+    /// Prepares `record` for a later [`Self::sink_record`], failing now where that call would:
+    /// its schemas become Python objects (cached by identity, so the later call finds them), and
+    /// a key, value or header value Python cannot hold ([`python_can_hold`]) is converted at once
+    /// for its error. A sink batch then builds its `SinkRecord`s only when a task touches them,
+    /// yet a record Python cannot represent still fails in its converter stage before `put()`.
+    ///
+    /// # Errors
+    /// The stage and the Python error, as `sink_record` reports them.
+    pub fn check_sink_record(
+        &mut self,
+        py: Python<'_>,
+        record: &Record,
+    ) -> Result<(), (crate::pipeline::Stage, PyErr)> {
+        use crate::pipeline::Stage;
+        let part = |stage: Stage| move |err: PyErr| (stage, err);
+        self.optional_schema_to_py(py, record.key_schema.as_ref()).map_err(part(Stage::KeyConverter))?;
+        self.optional_schema_to_py(py, record.value_schema.as_ref()).map_err(part(Stage::ValueConverter))?;
+        for header in &record.headers {
+            self.optional_schema_to_py(py, header.schema.as_ref()).map_err(part(Stage::HeaderConverter))?;
+        }
+        let holds = python_can_hold(&record.key)
+            && python_can_hold(&record.value)
+            && record.headers.iter().all(|header| python_can_hold(&header.value));
+        if holds {
+            Ok(())
+        } else {
+            // The conversion itself says which part fails and why, in the words it always used.
+            self.sink_record(py, record, 0, 0, false).map(drop)
+        }
+    }
 }
 
 /// Whether `java_to_string` of `value` is the text `engine.api.display.to_java_string` gives for
@@ -612,6 +643,30 @@ fn same_text_as_python(value: &Value) -> bool {
         Value::Array(items) => items.iter().all(same_text_as_python),
         Value::Map(entries) => entries.iter().all(|(k, v)| same_text_as_python(k) && same_text_as_python(v)),
         Value::Struct(s) => s.values.iter().all(same_text_as_python),
+        _ => true,
+    }
+}
+
+/// Appends Java's `String.valueOf(value)` to `out` when it is the text Python would give
+/// ([`same_text_as_python`]); false (and `out` unchanged) otherwise.
+pub fn push_value_text(value: &Value, out: &mut String) -> bool {
+    use std::fmt::Write as _;
+    same_text_as_python(value) && write!(out, "{}", JavaDisplay(value)).is_ok()
+}
+
+/// Whether [`DataConverter::value_to_py`] can build `value`: every date and timestamp falls in
+/// Python's years, and no map has a list or a map (unhashable in Python) as a key.
+fn python_can_hold(value: &Value) -> bool {
+    match value {
+        Value::Date(days) => python_year_ok(gregorian_from_days(i64::from(*days)).year),
+        Value::Timestamp(millis) => {
+            python_year_ok(gregorian_from_days(millis.div_euclid(MILLIS_PER_DAY)).year)
+        }
+        Value::Array(items) => items.iter().all(python_can_hold),
+        Value::Map(entries) => entries.iter().all(|(k, v)| {
+            !matches!(k, Value::Array(_) | Value::Map(_)) && python_can_hold(k) && python_can_hold(v)
+        }),
+        Value::Struct(s) => s.values.iter().all(python_can_hold),
         _ => true,
     }
 }
@@ -672,8 +727,12 @@ fn time_of_day(millis: i64) -> (u8, u8, u8, u32) {
     ((ms / 3_600_000) as u8, (ms / 60_000 % 60) as u8, (ms / 1000 % 60) as u8, (ms % 1000 * 1000) as u32)
 }
 
+fn python_year_ok(year: i64) -> bool {
+    (1..=9999).contains(&year)
+}
+
 fn python_year(year: i64) -> PyResult<i32> {
-    if (1..=9999).contains(&year) {
+    if python_year_ok(year) {
         Ok(year as i32)
     } else {
         Err(data_error(format!("Year {year} is outside the range Python's datetime supports (1..9999)")))

@@ -4,12 +4,14 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use super::data::{failure_message, is_record_failure, DataConverter};
+use super::data::{failure_message, is_record_failure, push_value_text, DataConverter};
+use crate::data::{Record, Value};
 use crate::pipeline::{OutEntry, Pipeline, RecordBatch, RecordError, RecordIn, Slot, Span, Stage};
 use crate::smt::{PredicateConfig, StageConfig};
 
@@ -105,19 +107,98 @@ impl PyPipeline {
                 });
             }
         }
-        let mut guard = lock(&self.inner)?;
-        let pipeline: &mut Pipeline = &mut guard;
-        let batch = py.detach(move || {
-            let mut batch = RecordBatch::with_capacity(inputs.len(), 256);
-            for input in inputs {
-                match input {
-                    Ok(record) => pipeline.source_into(record, &mut batch),
-                    Err(err) => batch.slots.push(Slot::Failed(err)),
+        self.run_source(py, inputs)
+    }
+
+    /// Runs a batch of values that share a topic, value schema and timestamp (engine.api
+    /// `SourceRecords`) as `source_batch` runs the equivalent records: no key, no headers, no
+    /// Kafka partition. The values list is read once, with no attribute read per record.
+    fn source_values(
+        &self,
+        py: Python<'_>,
+        topic: &Bound<'_, PyString>,
+        values: &Bound<'_, PyList>,
+        value_schema: &Bound<'_, PyAny>,
+        timestamp: Option<i64>,
+    ) -> PyResult<PyRecordBatch> {
+        let topic = topic.to_str()?;
+        let mut inputs = Vec::with_capacity(values.len());
+        {
+            let mut data = lock(&self.data)?;
+            // As `source_record` does, a schema Connect cannot use fails the value converter stage,
+            // here of every record.
+            let schema = if value_schema.is_none() {
+                Ok(None)
+            } else {
+                match data.schema_from_py(value_schema) {
+                    Ok(schema) => Ok(Some(schema)),
+                    Err(err) => Err(record_failure(py, Stage::ValueConverter, &err)?),
                 }
+            };
+            for item in values.iter() {
+                let value_schema = match &schema {
+                    Ok(value_schema) => value_schema,
+                    Err(err) => {
+                        inputs.push(Err(err.clone()));
+                        continue;
+                    }
+                };
+                inputs.push(match data.value_from_py(&item, value_schema.as_deref()) {
+                    Ok(value) => Ok(Record {
+                        topic: topic.to_owned(),
+                        partition: None,
+                        offset: None,
+                        timestamp,
+                        key_schema: None,
+                        key: Value::Null,
+                        value_schema: value_schema.clone(),
+                        value,
+                        headers: Vec::new(),
+                    }),
+                    Err(err) => Err(record_failure(py, Stage::ValueConverter, &err)?),
+                });
             }
-            batch
-        });
-        Ok(PyRecordBatch { batch })
+        }
+        self.run_source(py, inputs)
+    }
+
+    /// The positional arguments of confluent-kafka's `Producer.produce` for each record of a
+    /// source `batch` (dropped and failed records have none), in order: `(topic, value, key,
+    /// partition, on_delivery, None, timestamp, headers)`, with -1 for the partitioner's choice,
+    /// 0 for no timestamp and None for no headers. A task loop hands them to `produce` through
+    /// `itertools.starmap`: no Python bytecode runs per record.
+    #[staticmethod]
+    fn produce_args<'py>(
+        py: Python<'py>,
+        batch: &Bound<'py, PyRecordBatch>,
+        on_delivery: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let batch = &batch.get().batch;
+        let topics: Vec<_> = batch.topics.iter().map(|t| PyString::new(py, t)).collect();
+        let bytes = |span: Option<Span>| span.map(|s| PyBytes::new(py, batch.bytes(s)));
+        let out = PyList::empty(py);
+        for slot in &batch.slots {
+            let Slot::Record(entry) = slot else { continue };
+            let headers = if entry.headers.from == entry.headers.to {
+                None
+            } else {
+                let pairs = batch.headers[entry.headers.from as usize..entry.headers.to as usize]
+                    .iter()
+                    .map(|(key, value)| (key.as_str(), bytes(*value)));
+                Some(PyList::new(py, pairs)?)
+            };
+            out.append((
+                &topics[entry.topic as usize],
+                bytes(entry.value),
+                bytes(entry.key),
+                entry.partition.unwrap_or(-1),
+                on_delivery,
+                py.None(),
+                entry.timestamp.unwrap_or(0),
+                headers,
+            ))?;
+        }
+        Ok(out)
     }
 
     /// Runs a batch of `(topic, partition, offset, timestamp, key, value, headers)` tuples as a
@@ -160,21 +241,25 @@ impl PyPipeline {
 
     /// Runs a batch of consumed confluent-kafka `Message`s as a sink task would, reading their
     /// fields natively (no per-record Python object on the way in). Returns `(records, errors,
-    /// offsets, consumer_errors)`: one engine.api `SinkRecord` or None per message, `(position,
+    /// offsets, consumer_errors)`: a `SinkRecordBatch` of the records to deliver (dropped and
+    /// failed ones left out) whose `SinkRecord`s are built only when asked for, `(position,
     /// stage, alias, message)` per failed record, `(topic, partition, next offset)` per partition
     /// in first-seen order (every converted record moves it, delivered or not), and the
     /// positions of messages that carry a consumer error instead of a record (left out). With
-    /// `value_text`, each record carries the Java text of its value (see `DataConverter::sink_record`).
+    /// `value_text`, each record built carries the Java text of its value (see
+    /// `DataConverter::sink_record`).
     #[allow(clippy::type_complexity)]
     #[pyo3(signature = (messages, /, *, value_text=false))]
     fn sink_messages<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         messages: &Bound<'py, PyList>,
         value_text: bool,
-    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>, Vec<(Bound<'py, PyString>, i32, i64)>, Vec<usize>)>
+    ) -> PyResult<(PySinkRecordBatch, Bound<'py, PyList>, Vec<(Bound<'py, PyString>, i32, i64)>, Vec<usize>)>
     {
+        let py = slf.py();
+        let this = slf.get();
         let mut inputs = Vec::with_capacity(messages.len());
+        let mut positions = Vec::with_capacity(messages.len());
         let mut header_items = Vec::new();
         let mut consumer_errors = Vec::new();
         let mut offsets: Vec<(Bound<'py, PyString>, i32, i64)> = Vec::new();
@@ -218,37 +303,41 @@ impl PyPipeline {
                 value: message.call_method0(intern!(py, "value"))?,
                 headers: start..header_items.len(),
             });
+            positions.push(position);
         }
-        let (records, errors) = self.run_sink(py, &inputs, &header_items, value_text)?;
-        if consumer_errors.is_empty() {
-            return Ok((records, errors, offsets, consumer_errors));
-        }
-        // Put the left-out messages back in place as None so positions match the input.
-        let aligned = PyList::empty(py);
-        let mut converted = records.iter();
-        let mut failed_at = Vec::with_capacity(inputs.len());
-        let mut skipped = consumer_errors.iter().peekable();
-        for position in 0..messages.len() {
-            if skipped.peek() == Some(&&position) {
-                skipped.next();
-                aligned.append(py.None())?;
-            } else {
-                failed_at.push(position);
-                aligned.append(converted.next().unwrap_or_else(|| py.None().into_bound(py)))?;
+        let results = this.convert_sink(py, &inputs, &header_items)?;
+        let errors = PyList::empty(py);
+        let mut records = Vec::with_capacity(results.len());
+        let mut origins = Vec::with_capacity(results.len());
+        {
+            let mut data = lock_data(py, &this.data)?;
+            for ((result, input), position) in results.into_iter().zip(&inputs).zip(positions) {
+                let failure = match result {
+                    Ok(Some(record)) => match data.check_sink_record(py, &record) {
+                        Ok(()) => {
+                            origins.push(Origin {
+                                position,
+                                partition: input.partition.unwrap_or(0),
+                                offset: input.offset.unwrap_or(-1),
+                            });
+                            records.push(record);
+                            continue;
+                        }
+                        Err((stage, err)) => record_failure(py, stage, &err)?,
+                    },
+                    Ok(None) => continue,
+                    Err(err) => err,
+                };
+                errors.append((
+                    position,
+                    failure.stage.connect_name(),
+                    failure.alias.as_deref(),
+                    failure.message.as_str(),
+                ))?;
             }
         }
-        let renumbered = PyList::empty(py);
-        for error in errors.iter() {
-            let error = error.cast_into::<PyTuple>()?;
-            let index: usize = error.get_item(0)?.extract()?;
-            renumbered.append((
-                failed_at[index],
-                error.get_item(1)?,
-                error.get_item(2)?,
-                error.get_item(3)?,
-            ))?;
-        }
-        Ok((aligned, renumbered, offsets, consumer_errors))
+        let batch = PySinkRecordBatch { pipeline: slf.clone().unbind(), records, origins, value_text };
+        Ok((batch, errors, offsets, consumer_errors))
     }
 
     /// Deprecation warnings from building the chain.
@@ -259,42 +348,100 @@ impl PyPipeline {
 
     /// Runs a batch of `(topic, partition, offset, timestamp, key, value, headers)` tuples as a sink
     /// task would and serializes the results again, into one native `RecordBatch`: no Python
-    /// object is created per record until the caller asks for one.
-    fn sink_batch(&self, records: &Bound<'_, PyList>) -> PyResult<PyRecordBatch> {
-        let mut pipeline = self.lock()?;
-        let mut batch = RecordBatch::with_capacity(records.len(), 256);
+    /// object is created per record until the caller asks for one. The converters and chain run
+    /// with the interpreter released.
+    fn sink_batch(&self, py: Python<'_>, records: &Bound<'_, PyList>) -> PyResult<PyRecordBatch> {
+        // The snapshot owns every record tuple, and tuples, `str` and `bytes` are immutable, so the
+        // views read from it stay valid while the interpreter is released, whatever other threads
+        // do to the list meanwhile.
+        let snapshot = records.to_tuple();
+        let mut inputs = Vec::with_capacity(snapshot.len());
         let mut header_items = Vec::new();
-        for item in records.iter() {
-            let fields = item.cast::<PyTuple>()?;
-            if fields.len() != 7 {
-                return Err(PyValueError::new_err(
-                    "each record is (topic, partition, offset, timestamp, key, value, headers)",
-                ));
-            }
-            let topic_obj = fields.get_item(0)?;
-            let key_obj = fields.get_item(4)?;
-            let value_obj = fields.get_item(5)?;
-            header_items.clear();
-            for header in fields.get_item(6)?.try_iter()? {
-                let pair = header?.cast_into::<PyTuple>()?;
-                header_items.push((pair.get_item(0)?, pair.get_item(1)?));
-            }
-            let mut headers = Vec::with_capacity(header_items.len());
-            for (k, v) in &header_items {
-                headers.push((k.cast::<PyString>()?.to_str()?, optional_bytes(v)?));
-            }
-            let input = RecordIn {
-                topic: topic_obj.cast::<PyString>()?.to_str()?,
-                partition: fields.get_item(1)?.extract()?,
-                offset: fields.get_item(2)?.extract()?,
-                timestamp: fields.get_item(3)?.extract()?,
-                key: optional_bytes(&key_obj)?,
-                value: optional_bytes(&value_obj)?,
-                headers: &headers,
-            };
-            pipeline.sink_into(&input, &mut batch);
+        let mut data_bytes = 0;
+        for item in snapshot.as_slice() {
+            let input = BatchInput::read(item, &mut header_items)?;
+            data_bytes += input.key.map_or(0, <[u8]>::len) + input.value.map_or(0, <[u8]>::len);
+            inputs.push(input);
         }
+        let mut headers = Vec::with_capacity(header_items.len());
+        for (key, value) in &header_items {
+            headers.push((key.to_str()?, optional_bytes(value)?));
+        }
+        let mut guard = self.lock()?;
+        let pipeline: &mut Pipeline = &mut guard;
+        let (inputs, headers) = (&inputs, &headers);
+        let batch = py.detach(move || {
+            let mut batch = RecordBatch::with_data_capacity(inputs.len(), data_bytes + headers.len() * 16);
+            pipeline.sink_all(inputs.iter().map(|input| input.view(headers)), &mut batch);
+            batch
+        });
         Ok(PyRecordBatch { batch })
+    }
+}
+
+/// One record of `sink_batch`, read from its tuple: views into objects the batch's snapshot keeps
+/// alive, and the range of its headers in the batch's header list.
+struct BatchInput<'a> {
+    topic: &'a str,
+    partition: Option<i32>,
+    offset: Option<i64>,
+    timestamp: Option<i64>,
+    key: Option<&'a [u8]>,
+    value: Option<&'a [u8]>,
+    headers: Range<usize>,
+}
+
+impl<'a> BatchInput<'a> {
+    /// Reads one `(topic, partition, offset, timestamp, key, value, headers)` tuple, appending its
+    /// headers to `header_items`. The tuple's items are borrowed, not copied out one by one (a
+    /// new reference per item showed as ~11 % of `bench/test_pipeline.py::test_native_chain`).
+    fn read<'py>(
+        item: &'a Bound<'py, PyAny>,
+        header_items: &mut Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)>,
+    ) -> PyResult<Self> {
+        let [topic, partition, offset, timestamp, key, value, headers] = item.cast::<PyTuple>()?.as_slice()
+        else {
+            return Err(PyValueError::new_err(
+                "each record is (topic, partition, offset, timestamp, key, value, headers)",
+            ));
+        };
+        let start = header_items.len();
+        // Most records have no headers: an empty list or tuple needs no iterator.
+        let empty = match headers.cast::<PyList>() {
+            Ok(list) => list.is_empty(),
+            Err(_) => headers.cast::<PyTuple>().is_ok_and(PyTupleMethods::is_empty),
+        };
+        if !empty {
+            for header in headers.try_iter()? {
+                let pair = header?.cast_into::<PyTuple>()?;
+                header_items.push((pair.get_item(0)?.cast_into::<PyString>()?, pair.get_item(1)?));
+            }
+        }
+        Ok(Self {
+            topic: topic.cast::<PyString>()?.to_str()?,
+            partition: partition.extract()?,
+            offset: offset.extract()?,
+            timestamp: timestamp.extract()?,
+            key: optional_bytes(key)?,
+            value: optional_bytes(value)?,
+            headers: start..header_items.len(),
+        })
+    }
+
+    /// The record as the pipeline reads it, its headers taken from the batch's `headers`.
+    fn view<'h>(&self, headers: &'h [(&'h str, Option<&'h [u8]>)]) -> RecordIn<'h>
+    where
+        'a: 'h,
+    {
+        RecordIn {
+            topic: self.topic,
+            partition: self.partition,
+            offset: self.offset,
+            timestamp: self.timestamp,
+            key: self.key,
+            value: self.value,
+            headers: &headers[self.headers.clone()],
+        }
     }
 }
 
@@ -378,6 +525,28 @@ impl PyRecordBatch {
 }
 
 impl PyPipeline {
+    /// The chain, then the converters, over a source batch's records (interpreter released);
+    /// inputs that already failed keep their slot.
+    fn run_source(
+        &self,
+        py: Python<'_>,
+        inputs: Vec<Result<Record, RecordError>>,
+    ) -> PyResult<PyRecordBatch> {
+        let mut guard = lock(&self.inner)?;
+        let pipeline: &mut Pipeline = &mut guard;
+        let batch = py.detach(move || {
+            let mut batch = RecordBatch::with_capacity(inputs.len(), 256);
+            for input in inputs {
+                match input {
+                    Ok(record) => pipeline.source_into(record, &mut batch),
+                    Err(err) => batch.slots.push(Slot::Failed(err)),
+                }
+            }
+            batch
+        });
+        Ok(PyRecordBatch { batch })
+    }
+
     /// Converters and chain over unpacked inputs (interpreter released), then one `SinkRecord`
     /// (or None) per input and `(position, stage, alias, message)` per failure.
     fn run_sink<'py>(
@@ -387,30 +556,8 @@ impl PyPipeline {
         header_items: &[(Bound<'py, PyString>, Bound<'py, PyAny>)],
         value_text: bool,
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
-        let mut headers = Vec::with_capacity(header_items.len());
-        for (key, value) in header_items {
-            headers.push((key.to_str()?, optional_bytes(value)?));
-        }
-        let mut views = Vec::with_capacity(inputs.len());
-        for input in inputs {
-            views.push(RecordIn {
-                topic: input.topic.to_str()?,
-                partition: input.partition,
-                offset: input.offset,
-                timestamp: input.timestamp,
-                key: optional_bytes(&input.key)?,
-                value: optional_bytes(&input.value)?,
-                headers: &headers[input.headers.clone()],
-            });
-        }
-        let mut guard = lock(&self.inner)?;
-        let pipeline: &mut Pipeline = &mut guard;
-        let views = &views;
-        let results =
-            py.detach(move || views.iter().map(|input| pipeline.to_connect(input)).collect::<Vec<_>>());
-        drop(guard);
-
-        let mut data = lock(&self.data)?;
+        let results = self.convert_sink(py, inputs, header_items)?;
+        let mut data = lock_data(py, &self.data)?;
         let out = PyList::empty(py);
         let errors = PyList::empty(py);
         for (position, (result, input)) in results.into_iter().zip(inputs).enumerate() {
@@ -442,6 +589,36 @@ impl PyPipeline {
         Ok((out, errors))
     }
 
+    /// The converters and the chain over unpacked sink inputs, with the interpreter released:
+    /// one result per input, `Ok(None)` for a record the chain dropped.
+    fn convert_sink<'py>(
+        &self,
+        py: Python<'py>,
+        inputs: &[SinkInput<'py>],
+        header_items: &[(Bound<'py, PyString>, Bound<'py, PyAny>)],
+    ) -> PyResult<Vec<Result<Option<Record>, RecordError>>> {
+        let mut headers = Vec::with_capacity(header_items.len());
+        for (key, value) in header_items {
+            headers.push((key.to_str()?, optional_bytes(value)?));
+        }
+        let mut views = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            views.push(RecordIn {
+                topic: input.topic.to_str()?,
+                partition: input.partition,
+                offset: input.offset,
+                timestamp: input.timestamp,
+                key: optional_bytes(&input.key)?,
+                value: optional_bytes(&input.value)?,
+                headers: &headers[input.headers.clone()],
+            });
+        }
+        let mut guard = lock(&self.inner)?;
+        let pipeline: &mut Pipeline = &mut guard;
+        let views = &views;
+        Ok(py.detach(move || views.iter().map(|input| pipeline.to_connect(input)).collect()))
+    }
+
     fn lock(&self) -> PyResult<MutexGuard<'_, Pipeline>> {
         lock(&self.inner)
     }
@@ -455,4 +632,77 @@ fn lock<T>(mutex: &Mutex<T>) -> PyResult<MutexGuard<'_, T>> {
             "the pipeline is in use by another thread; a task calls it from one thread",
         ),
     })
+}
+
+/// The schema conversion state, waited for with the interpreter released: besides the task loop,
+/// a task's own threads may build the records of a `SinkRecordBatch` they were handed.
+fn lock_data<'a>(py: Python<'_>, data: &'a Mutex<DataConverter>) -> PyResult<MutexGuard<'a, DataConverter>> {
+    data.lock_py_attached(py)
+        .map_err(|_| PyRuntimeError::new_err("the pipeline failed earlier (a Rust panic)"))
+}
+
+/// Where a record of a `SinkRecordBatch` came from: its message's position in the consumed
+/// batch, and the partition and offset its `SinkRecord` reports when the chain left them unset.
+struct Origin {
+    position: usize,
+    partition: i32,
+    offset: i64,
+}
+
+/// The records `Pipeline.sink_messages` hands to `put()`, converted and transformed, kept in
+/// Rust: a `SinkRecord` (with its `Struct`s) is built only when asked for. Building them was
+/// most of a sink's cost per record (bench: `file-sink-smt`), and a sink that only writes each
+/// value's Java text (FileStreamSink) needs none: `value_texts` gives it the texts directly.
+#[pyclass(name = "SinkRecordBatch", module = "engine._native", frozen)]
+pub struct PySinkRecordBatch {
+    /// The pipeline whose schema conversions (cached by identity) the records share.
+    pipeline: Py<PyPipeline>,
+    records: Vec<Record>,
+    origins: Vec<Origin>,
+    value_text: bool,
+}
+
+impl PySinkRecordBatch {
+    fn at(&self, index: usize) -> PyResult<(&Record, &Origin)> {
+        match (self.records.get(index), self.origins.get(index)) {
+            (Some(record), Some(origin)) => Ok((record, origin)),
+            _ => Err(PyIndexError::new_err("SinkRecordBatch index out of range")),
+        }
+    }
+}
+
+#[pymethods]
+impl PySinkRecordBatch {
+    fn __len__(&self) -> usize {
+        self.records.len()
+    }
+
+    /// A new engine.api `SinkRecord` for record `index` (the caller keeps it if it wants one
+    /// object per record). Records that Python cannot hold failed in the batch call already.
+    fn record<'py>(&self, py: Python<'py>, index: usize) -> PyResult<Bound<'py, PyAny>> {
+        let (record, origin) = self.at(index)?;
+        let mut data = lock_data(py, &self.pipeline.get().data)?;
+        data.sink_record(py, record, origin.partition, origin.offset, self.value_text).map_err(|(_, err)| err)
+    }
+
+    /// Java's `String.valueOf` of each record's value, in order; None where Java's text is not
+    /// the one Python prints (bytes, dates and times: see `engine.api.display.to_java_string`).
+    fn value_texts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        let mut text = String::new();
+        for record in &self.records {
+            text.clear();
+            if push_value_text(&record.value, &mut text) {
+                out.append(PyString::new(py, &text))?;
+            } else {
+                out.append(py.None())?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The position in the consumed batch of the message record `index` came from.
+    fn position(&self, index: usize) -> PyResult<usize> {
+        Ok(self.at(index)?.1.position)
+    }
 }

@@ -1,5 +1,6 @@
 """FileStreamSink: values written as Java's String.valueOf, one per line, visible after each put()."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 
 from connectors.file.sink import FileStreamSinkConnector, FileStreamSinkTask
 from engine.api import INT32_SCHEMA, STRING_SCHEMA, ConnectError, SchemaBuilder, SinkRecord, Struct
+from engine.api.records import SinkRecords
 
 
 def record(value: object, offset: int = 0) -> SinkRecord:
@@ -32,6 +34,36 @@ def test_values_are_written_as_java_prints_them(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == "".join(line + os.linesep for line in expected)
     task.flush({("t", 0): 5})
     task.stop()
+
+
+class CountingSource:
+    """A `SinkRecords` source that records which records were built."""
+
+    def __init__(self, records: list[SinkRecord], texts: list[str | None]) -> None:
+        self._records, self._texts = records, texts
+        self.built: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def record(self, index: int) -> SinkRecord:
+        self.built.append(index)
+        return self._records[index]
+
+    def value_texts(self) -> list[str | None]:
+        return list(self._texts)
+
+
+def test_a_runtime_batch_is_written_from_its_texts_without_building_records(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    # The runtime leaves a date's text to Python (Java's Date.toString differs from ISO 8601).
+    source = CountingSource([record("a"), record(dt.date(2024, 5, 1), 1), record(7, 2)], ["a", None, "7"])
+    task = FileStreamSinkTask()
+    task.start({"file": str(path)})
+    task.put(SinkRecords(source))
+    task.stop()
+    assert path.read_text(encoding="utf-8") == "".join(line + os.linesep for line in ["a", "2024-05-01", "7"])
+    assert source.built == [1]
 
 
 def test_appends_to_an_existing_file(tmp_path: Path) -> None:

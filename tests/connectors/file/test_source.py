@@ -1,5 +1,6 @@
 """FileStreamSource: lines, positions, restarts from offsets, missing files, config errors."""
 
+import io
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ import pytest
 from connectors.file import source
 from connectors.file.source import FileStreamSourceConnector, FileStreamSourceTask
 from engine.api import STRING_SCHEMA, ConfigError, SourceRecord
+from engine.api.records import SourceRecords
 
 
 class Offsets:
@@ -147,3 +149,48 @@ def test_lines_split_across_reads_keep_their_order_text_and_positions(
     ends = [r.source_offset["position"] for r in records if r.source_offset is not None]
     assert ends == [7, 12, 24, 31, len(data)]
     assert all(r.timestamp is not None and r.value_schema == STRING_SCHEMA for r in records)
+
+
+def test_bulk_split_lines_match_lines_decoded_one_by_one(tmp_path: Path) -> None:
+    # Without `\r`, a read is split and decoded in bulk: the text (with U+FFFD for invalid or
+    # truncated UTF-8) and byte positions must be those of each line decoded on its own.
+    lines = [b"plain", "naïve €".encode(), b"\xff\xfe", b"cut \xe2\x82", b"", b"\xf0\x9f\x98\x80 end"]
+    path = tmp_path / "in.txt"
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    records = poll_all(started(path))
+    assert [r.value for r in records] == [line.decode("utf-8", errors="replace") for line in lines]
+    ends, end = [], 0
+    for line in lines:
+        end += len(line) + 1
+        ends.append({"position": end})
+    assert [r.source_offset for r in records] == ends
+
+
+def test_poll_returns_one_source_records_batch_per_poll(tmp_path: Path) -> None:
+    path = tmp_path / "in.txt"
+    path.write_text("a\nb\nc\n")
+    batch = started(path, batch=2).poll()
+    assert isinstance(batch, SourceRecords)
+    assert (batch.topic, batch.source_partition, batch.values) == (
+        "lines",
+        {"filename": str(path)},
+        ["a", "b"],
+    )
+    assert [batch.offsets[i] for i in range(2)] == [{"position": 2}, {"position": 4}]
+    assert batch[-1] == SourceRecord(
+        {"filename": str(path)}, {"position": 4}, "lines", "b", STRING_SCHEMA, timestamp=batch.timestamp
+    )
+
+
+def test_standard_input_lines_have_no_position(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stdin:
+        buffer = io.BytesIO(b"x\ny\r\n")
+
+    monkeypatch.setattr("sys.stdin", Stdin)
+    task = FileStreamSourceTask()
+    task.start({"topic": "t"})
+    _RUNNING.append(task)
+    assert [(r.value, r.source_offset) for r in poll_all(task)] == [
+        ("x", {"position": None}),
+        ("y", {"position": None}),
+    ]

@@ -313,6 +313,47 @@ def test_report_errant_sends_the_original_record_to_the_dlq(
     assert headers["__connect.errors.exception.message"] == b"bad v0"
 
 
+def test_report_errant_finds_each_routed_record_s_own_message(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str
+) -> None:
+    # A record that fails conversion shifts the delivered records against the consumed ones, and
+    # the router changes their topic: each errant record must still map to its own message.
+    create_topic(kafka_bootstrap, unique_topic)
+    dlq = unique_topic + "-dlq"
+    produce(
+        kafka_bootstrap,
+        unique_topic,
+        [(b"k0", b"not json", []), (b"k1", json_value("a"), []), (b"k2", json_value("b"), [])],
+    )
+    name = f"sink-{uuid.uuid4().hex[:6]}"
+    config = {
+        "topics": unique_topic,
+        "key.converter": STRING,
+        "value.converter": JSON,
+        "transforms": "route",
+        "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+        "transforms.route.regex": ".*",
+        "transforms.route.replacement": "routed",
+        "errant": "true",
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": dlq,
+        "errors.deadletterqueue.context.headers.enable": "true",
+    }
+    channel = fakes.FakeChannel()
+    running = Running(start_task("loop_fakes:CollectingSinkTask", kafka_bootstrap, config, name), channel)
+    running.wait_for(lambda: committed(kafka_bootstrap, f"connect-{name}", unique_topic) == 3)
+    running.stop()
+    sent = [
+        (r.key(), r.value(), dict(r.headers())["__connect.errors.stage"])
+        for r in consume(kafka_bootstrap, dlq, 3)
+    ]
+    assert sent == [
+        (b"k0", b"not json", b"VALUE_CONVERTER"),
+        (b"k1", json_value("a"), b"TASK_PUT"),
+        (b"k2", json_value("b"), b"TASK_PUT"),
+    ]
+
+
 def test_regex_subscription_and_rewind_on_open(fakes: Any, kafka_bootstrap: str, unique_topic: str) -> None:
     create_topic(kafka_bootstrap, unique_topic)
     produce(kafka_bootstrap, unique_topic, [(None, b"v%d" % i, []) for i in range(5)])

@@ -379,3 +379,25 @@ def test_batch_send_failure_fails_the_task_without_offsets(
     with pytest.raises(ConnectError, match=r"^Unrecoverable exception from producer send callback$"):
         running.join()
     assert channel.of(SourceOffsets) == []
+
+
+def test_batch_records_refused_by_a_full_producer_queue_are_sent_once_in_order(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str
+) -> None:
+    # A queue of 3 messages refuses most of every batch of 10: each refused record is retried
+    # once there is room, and the run over the batch resumes after it.
+    channel = fakes.FakeChannel()
+    config = {
+        "topic": unique_topic,
+        "count": "23",
+        "batch": "10",
+        "key.converter": STRING,
+        "value.converter": STRING,
+        "producer.override.queue.buffering.max.messages": "3",
+    }
+    running = Running(start_task("loop_fakes:PlainListSourceTask", kafka_bootstrap, config), channel)
+    running.wait_for(lambda: latest_offsets(channel).get('{"p": "x"}') == {"i": 22})
+    running.stop()
+    assert channel.of(Metrics)[-1].counters["source_record_write_total"] == 23.0
+    messages = consume(kafka_bootstrap, unique_topic, 30, timeout=5.0)
+    assert [m.value() for m in messages] == [f"value-{i}".encode() for i in range(23)]

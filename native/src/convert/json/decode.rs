@@ -100,14 +100,8 @@ impl Scalar<'_> {
     pub(crate) fn double_value(&self) -> f64 {
         match *self {
             Self::Integer { value, .. } => value as f64,
-            Self::BigInt(text) | Self::Decimal(text) => {
-                let v: f64 = text.parse().unwrap_or(0.0);
-                if v == 0.0 && is_zero_text(text) {
-                    0.0
-                } else {
-                    v
-                }
-            }
+            Self::Decimal(text) => short_decimal(text).unwrap_or_else(|| parse_double(text)),
+            Self::BigInt(text) => parse_double(text),
             _ => 0.0,
         }
     }
@@ -170,6 +164,55 @@ fn logical_of(schema: &Schema) -> Option<Logical> {
     }
 }
 
+/// The nearest double to a number's text; a zero decimal is `+0.0` (BigDecimal has no -0).
+fn parse_double(text: &str) -> f64 {
+    let v: f64 = text.parse().unwrap_or(0.0);
+    if v == 0.0 && is_zero_text(text) {
+        0.0
+    } else {
+        v
+    }
+}
+
+/// Powers of ten that a double holds exactly.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+    1e19, 1e20, 1e21, 1e22,
+];
+
+/// [`parse_double`] of a plain decimal (`-`, digits and one point, no exponent) of at most 15
+/// digits, without the general parser: its digits as an integer are below 2^53 and its power of
+/// ten is at most 10^22, so both are exact doubles and one division rounds their quotient
+/// correctly (Clinger's fast path), as the general parser and `BigDecimal.doubleValue()` do.
+/// `None` for any other text.
+#[inline]
+fn short_decimal(text: &str) -> Option<f64> {
+    let (negative, body) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    if body.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut point = None;
+    for (i, &c) in body.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => mantissa = mantissa * 10 + u64::from(c - b'0'),
+            b'.' if point.is_none() => point = Some(i),
+            _ => return None,
+        }
+    }
+    // At most 16 bytes with one point: at most 15 digits, and at most 15 after the point.
+    let point = point?;
+    if mantissa == 0 {
+        return Some(0.0);
+    }
+    #[allow(clippy::cast_precision_loss)] // below 10^15 < 2^53: exact
+    let v = mantissa as f64 / EXACT_POWERS_OF_TEN[body.len() - point - 1];
+    Some(if negative { -v } else { v })
+}
+
 /// Whether `schema` converts a scalar by itself ([`convert_leaf`]): a logical type or a
 /// primitive type. Arrays, maps and structs read containers.
 #[inline]
@@ -190,7 +233,10 @@ pub(crate) fn null_value(schema: &Schema, replace_null_with_default: bool) -> Re
     Err(data_err(format!("Invalid null value for required {} field", schema.kind)))
 }
 
-/// `convertToConnect(schema, node)` for a leaf schema ([`is_leaf`]), stored into `slot`.
+/// `convertToConnect(schema, node)` for a leaf schema ([`is_leaf`]), stored into `slot` in place of
+/// its old value. A string stored over a string reuses its buffer: the direct reader fills
+/// recycled struct values ([`super::JsonConverter`]'s `spare`), whose strings then need no
+/// allocation.
 // Inlined, with the common conversions first, each storing its value straight into `slot`: a
 // value returned through memory is read back with wider loads than it was written with, which
 // stalls store forwarding (see `direct::Reader::element_into`).
@@ -213,7 +259,14 @@ pub(crate) fn convert_leaf_into(
             *slot = Value::Timestamp(value);
         }
         (None, Type::String, Scalar::Str { raw, escaped: false }) if raw.is_ascii() => {
-            *slot = Value::String(string_text(raw, false).into_owned());
+            let text = string_text(raw, false);
+            match slot {
+                Value::String(buffer) => {
+                    buffer.clear();
+                    buffer.push_str(&text);
+                }
+                _ => *slot = Value::String(text.into_owned()),
+            }
         }
         _ => *slot = convert_leaf(schema, s, replace_null_with_default)?,
     }

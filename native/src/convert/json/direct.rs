@@ -27,7 +27,7 @@ use super::decode::{
     convert_leaf, convert_leaf_into, is_leaf, java_equals, null_value, schemaless_scalar, validate, Location,
     Scalar,
 };
-use super::parse::{integer_value, string_text, Node, ParseError, Parser};
+use super::parse::{ascii_text, integer_value, string_text, Node, ParseError, Parser};
 use crate::data::{Schema, SchemaRef, Struct, Type, Value};
 use crate::errors::ConvertError;
 
@@ -54,13 +54,77 @@ const MAX_DEPTH: u32 = 64;
 const PAIRWISE_KEYS: usize = 16;
 
 /// The last envelope schema read: its JSON bytes and the schema.
-pub(crate) type LastSchema = Option<(Arc<[u8]>, SchemaRef)>;
+pub(crate) type LastSchema = Option<(Arc<[u8]>, ReadSchema)>;
+
+/// A schema read from envelopes, as the caches keep it: with, for a struct, the text before
+/// each member's value in compact JSON, so that the payload's members are matched with one
+/// comparison each instead of being scanned as strings and then compared by name.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadSchema {
+    pub schema: SchemaRef,
+    /// Per field of a struct schema (not a logical type), `"<name>":`; empty for a name that
+    /// JSON has to escape (its members are matched the general way) and for other schemas.
+    keys: Arc<[Box<[u8]>]>,
+}
+
+impl ReadSchema {
+    pub(crate) fn new(schema: SchemaRef) -> Self {
+        let keys = if schema.kind == Type::Struct && !is_leaf(&schema) {
+            schema.fields.iter().map(|f| member_key(&f.name)).collect()
+        } else {
+            Arc::from([])
+        };
+        Self { schema, keys }
+    }
+}
+
+/// `"<name>":` when `name` is the exact content of its JSON string (no quote, backslash or
+/// control character to escape), else empty.
+fn member_key(name: &str) -> Box<[u8]> {
+    if name.bytes().any(|c| c < 0x20 || c == b'"' || c == b'\\') {
+        return Box::default();
+    }
+    let mut key = Vec::with_capacity(name.len() + 3);
+    key.push(b'"');
+    key.extend_from_slice(name.as_bytes());
+    key.extend_from_slice(b"\":");
+    key.into_boxed_slice()
+}
+
+/// Whether `hay` starts with `needle`, compared a word at a time in line: the needles here are
+/// member keys of a few bytes, for which a call to `memcmp` costs more than the comparison.
+#[inline(always)]
+fn has_prefix(hay: &[u8], needle: &[u8]) -> bool {
+    let n = needle.len();
+    if hay.len() < n {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if word(hay, at) != word(needle, at) {
+                return false;
+            }
+            at += 8;
+        }
+        // The last word overlaps the previous one when `n` is not a multiple of 8.
+        word(hay, n - 8) == word(needle, n - 8)
+    } else if n >= 4 {
+        half(hay, 0) == half(needle, 0) && half(hay, n - 4) == half(needle, n - 4)
+    } else {
+        hay[..n] == *needle
+    }
+}
 
 /// A one-pass reader over one document.
 pub(crate) struct Reader<'a, 'n> {
     p: Parser<'a, 'n>,
     replace_null_with_default: bool,
     hints: &'n mut SizeHints,
+    /// The values of an earlier record's struct, for the first struct read to fill in place.
+    spare: &'n mut Vec<Value>,
 }
 
 /// Deepest level whose container sizes are remembered.
@@ -81,14 +145,16 @@ pub(crate) struct SizeHints {
 
 impl<'a, 'n> Reader<'a, 'n> {
     /// A reader at the start of `input` (UTF-8 without a BOM); `nodes` is scratch space for
-    /// skipping values no field asks for.
+    /// skipping values no field asks for, and `spare` the values of a struct read earlier (see
+    /// [`Reader::structure`]).
     pub(crate) fn new(
         input: &'a [u8],
         nodes: &'n mut Vec<Node>,
         hints: &'n mut SizeHints,
+        spare: &'n mut Vec<Value>,
         replace_null_with_default: bool,
     ) -> Self {
-        Self { p: Parser::new(input, nodes), replace_null_with_default, hints }
+        Self { p: Parser::new(input, nodes), replace_null_with_default, hints, spare }
     }
 
     /// The hint slot for a container just opened (`depth` counts it).
@@ -108,7 +174,7 @@ impl<'a, 'n> Reader<'a, 'n> {
     pub(crate) fn envelope(
         &mut self,
         last: &mut LastSchema,
-        cache: &mut Lru<Arc<[u8]>, SchemaRef>,
+        cache: &mut Lru<Arc<[u8]>, ReadSchema>,
     ) -> Result<(Option<SchemaRef>, Value), Bail> {
         self.p.skip_ws()?;
         self.expect(b'{')?;
@@ -116,11 +182,11 @@ impl<'a, 'n> Reader<'a, 'n> {
         self.p.skip_ws()?;
         self.expect_key(b"\"schema\"")?;
         let b = self.p.b;
-        let schema = match last {
+        let read = match last {
             // One memcmp: the bytes of the cached schema are neither scanned nor hashed.
-            Some((raw, schema)) if b[self.p.i..].starts_with(raw) => {
+            Some((raw, read)) if b[self.p.i..].starts_with(raw) => {
                 self.p.i += raw.len();
-                Some(schema.clone())
+                Some(&*read)
             }
             _ => match self.peek() {
                 Some(b'n') => {
@@ -130,9 +196,9 @@ impl<'a, 'n> Reader<'a, 'n> {
                 Some(b'{') => {
                     let start = self.p.i;
                     self.p.skip_value()?;
-                    let (raw, schema) = cache.get_entry(&b[start..self.p.i]).ok_or(Bail)?;
-                    *last = Some((raw.clone(), schema.clone()));
-                    Some(schema.clone())
+                    let (raw, read) = cache.get_entry(&b[start..self.p.i]).ok_or(Bail)?;
+                    let (_, read) = last.insert((raw.clone(), read.clone()));
+                    Some(&*read)
                 }
                 _ => return Err(Bail),
             },
@@ -141,11 +207,17 @@ impl<'a, 'n> Reader<'a, 'n> {
         self.expect(b',')?;
         self.p.skip_ws()?;
         self.expect_key(b"\"payload\"")?;
-        let value = self.value(schema.as_ref())?;
+        let value = match read {
+            // `value` for a struct, with the member keys.
+            Some(read) if !read.keys.is_empty() && self.peek() == Some(b'{') => {
+                self.structure(&read.schema, &read.keys)?
+            }
+            _ => self.value(read.map(|r| &r.schema))?,
+        };
         self.p.skip_ws()?;
         // What follows the root object is ignored, as Jackson's `readTree` ignores it.
         self.expect(b'}')?;
-        Ok((schema, value))
+        Ok((read.map(|r| r.schema.clone()), value))
     }
 
     #[inline(always)]
@@ -164,7 +236,7 @@ impl<'a, 'n> Reader<'a, 'n> {
 
     /// `"<key>"` (quotes included, no escapes), then the colon, up to the member's value.
     fn expect_key(&mut self, quoted: &[u8]) -> Result<(), Bail> {
-        if !self.p.b[self.p.i..].starts_with(quoted) {
+        if !has_prefix(&self.p.b[self.p.i..], quoted) {
             return Err(Bail);
         }
         self.p.i += quoted.len();
@@ -244,8 +316,12 @@ impl<'a, 'n> Reader<'a, 'n> {
                 Scalar::Str { raw: &b[start..end], escaped }
             }
             b'-' | b'0'..=b'9' => {
+                if let Some(value) = self.short_integer() {
+                    return Ok(Scalar::Integer { value, int: i32::try_from(value).is_ok() });
+                }
                 let t = self.p.scan_number(self.p.depth == 0)?;
-                let text = || std::str::from_utf8(&b[t.start..t.end]).unwrap_or("0");
+                // A number token is ASCII.
+                let text = || ascii_text(&b[t.start..t.end]).unwrap_or("0");
                 if t.float {
                     Scalar::Decimal(text())
                 } else if let Some(value) = integer_value(b, t) {
@@ -268,6 +344,39 @@ impl<'a, 'n> Reader<'a, 'n> {
             }
             _ => return Err(Bail),
         })
+    }
+
+    /// An integer of at most 18 digits inside a container, read in one pass: what
+    /// `scan_number` followed by `integer_value` return for it, without walking its digits
+    /// twice. `None` for any other number, which those two then read.
+    #[inline(always)]
+    fn short_integer(&mut self) -> Option<i64> {
+        /// Digits that always fit in an `i64`, either sign.
+        const MAX_DIGITS: usize = 18;
+        let (b, start) = (self.p.b, self.p.i);
+        if self.p.depth == 0 {
+            // A root number also needs the check of what follows it.
+            return None;
+        }
+        let negative = b[start] == b'-';
+        let digits = start + usize::from(negative);
+        let mut i = digits;
+        let mut magnitude: u64 = 0;
+        while let Some(&c) = b.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            // Wraps only past MAX_DIGITS digits, and such a number is given up below.
+            magnitude = magnitude.wrapping_mul(10).wrapping_add(u64::from(d));
+            i += 1;
+        }
+        if i == digits || i - digits > MAX_DIGITS || matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        self.p.i = i;
+        let value = magnitude as i64;
+        Some(if negative { -value } else { value })
     }
 
     /// `convertToConnect(schema, <the value at i>)`, stored into `slot` (a null). Inlined into
@@ -302,7 +411,7 @@ impl<'a, 'n> Reader<'a, 'n> {
                 self.p.scan_literal(b"null")?;
                 Ok(null_value(schema, self.replace_null_with_default)?)
             }
-            (Type::Struct, Some(b'{')) => self.structure(schema),
+            (Type::Struct, Some(b'{')) => self.structure(schema, &[]),
             (Type::Array, Some(b'[')) => self.array(schema.value_schema.as_ref()),
             (Type::Map, Some(c)) => {
                 let string_keys = schema.key_schema.as_ref().is_none_or(|k| k.kind == Type::String);
@@ -402,10 +511,18 @@ impl<'a, 'n> Reader<'a, 'n> {
     /// A struct, as `Decoder::structure` reads it: members are matched to fields by name (the
     /// field at the member's position first), the last duplicate wins, unknown members are
     /// skipped, missing fields are null, and fields are checked as `Struct.put` checks them.
-    fn structure(&mut self, schema: &SchemaRef) -> Result<Value, Bail> {
+    /// `keys` are the schema's [`ReadSchema`] member keys, or empty.
+    fn structure(&mut self, schema: &SchemaRef, keys: &[Box<[u8]>]) -> Result<Value, Bail> {
         let fields = &schema.fields;
         self.open()?;
-        let mut values: Vec<Value> = Vec::with_capacity(fields.len());
+        // The spare values are overwritten one by one below (every field gets a member's value or
+        // its null value), a string over a string in its old buffer: no allocation for the vector
+        // and most strings of a stream's records (`perf::perf_chain`).
+        let mut values = std::mem::take(self.spare);
+        if values.capacity() == 0 {
+            values.reserve_exact(fields.len());
+        }
+        values.truncate(fields.len());
         values.resize_with(fields.len(), || Value::Null);
         // Members usually come in field order, each filling the next field: then fields
         // `..filled_prefix` have a member. Otherwise `filled` says which fields have one.
@@ -415,16 +532,26 @@ impl<'a, 'n> Reader<'a, 'n> {
         if !self.empty(b'}') {
             let mut pos = 0;
             loop {
-                let (raw, escaped) = self.key()?;
-                let key: Cow<'_, [u8]> = if escaped {
-                    Cow::Owned(string_text(raw, true).into_owned().into_bytes())
-                } else {
-                    Cow::Borrowed(raw)
-                };
-                let idx = if fields.get(pos).is_some_and(|f| f.name.as_bytes() == &*key) {
+                // The member at `pos` is usually field `pos`, written compactly: its key, quotes
+                // and colon then match that field's `"<name>":` exactly (an unescaped string
+                // whose content is the name), which is what the lookup below would find first.
+                let expected = keys.get(pos).filter(|k| !k.is_empty());
+                let idx = if let Some(k) = expected.filter(|k| has_prefix(&self.p.b[self.p.i..], k)) {
+                    self.p.i += k.len();
+                    self.p.skip_ws()?;
                     Some(pos)
                 } else {
-                    fields.iter().position(|f| f.name.as_bytes() == &*key)
+                    let (raw, escaped) = self.key()?;
+                    let key: Cow<'_, [u8]> = if escaped {
+                        Cow::Owned(string_text(raw, true).into_owned().into_bytes())
+                    } else {
+                        Cow::Borrowed(raw)
+                    };
+                    if fields.get(pos).is_some_and(|f| f.name.as_bytes() == &*key) {
+                        Some(pos)
+                    } else {
+                        fields.iter().position(|f| f.name.as_bytes() == &*key)
+                    }
                 };
                 if let Some(idx) = idx {
                     if in_order && idx == filled_prefix {

@@ -28,10 +28,11 @@ use std::sync::Arc;
 
 use self::cache::Lru;
 use self::decode::Decoder;
+use self::direct::ReadSchema;
 use self::encode::Encoder;
 use self::parse::{Doc, Encoding, Kind, Node};
 use super::Converter;
-use crate::data::{Schema, SchemaRef, Value};
+use crate::data::{Schema, SchemaRef, Struct, Value};
 use crate::errors::ConvertError;
 
 pub use self::config::{DecimalFormat, JsonConverterConfig};
@@ -48,6 +49,9 @@ pub const DESERIALIZE_ERROR: &str =
 /// Connect's message for a `schema.content` that is not JSON; the parser's detail follows it.
 pub const SCHEMA_CONTENT_ERROR: &str =
     "Failed to parse schema in converter config due to serialization error: ";
+
+/// Most struct values [`Converter::recycle`] keeps for the next record.
+const MAX_SPARE_VALUES: usize = 1024;
 
 /// A schema compared by value (Connect caches by `Schema.equals`), pointer-equal fast.
 #[derive(Clone)]
@@ -102,9 +106,11 @@ pub struct JsonConverter {
     transcoded: Vec<u8>,
     /// Struct field lookup scratch.
     slots: Vec<u32>,
+    /// The values of the last struct handed back by [`Converter::recycle`].
+    spare: Vec<Value>,
     /// The last schema read: its JSON bytes and the parsed schema.
-    last_read: Option<(Arc<[u8]>, SchemaRef)>,
-    read_cache: Lru<Arc<[u8]>, SchemaRef>,
+    last_read: direct::LastSchema,
+    read_cache: Lru<Arc<[u8]>, ReadSchema>,
     /// The last schema written and its JSON.
     last_written: Option<(SchemaRef, Written)>,
     write_cache: Lru<SchemaKey, Written>,
@@ -150,6 +156,7 @@ impl JsonConverter {
             size_hints: direct::SizeHints::default(),
             transcoded: Vec::new(),
             slots: Vec::new(),
+            spare: Vec::new(),
             last_read: None,
             last_written: None,
         };
@@ -180,32 +187,33 @@ impl JsonConverter {
     fn read_schema(
         decoder: &mut Decoder<'_, '_>,
         node: u32,
-        last_read: &mut Option<(Arc<[u8]>, SchemaRef)>,
-        cache: &mut Lru<Arc<[u8]>, SchemaRef>,
+        last_read: &mut direct::LastSchema,
+        cache: &mut Lru<Arc<[u8]>, ReadSchema>,
     ) -> Result<Option<SchemaRef>, ConvertError> {
         let doc = decoder.doc;
         match doc.node(node).kind {
             Kind::Null => return Ok(None),
-            Kind::Raw => return Ok(last_read.as_ref().map(|(_, s)| s.clone())),
+            Kind::Raw => return Ok(last_read.as_ref().map(|(_, r)| r.schema.clone())),
             Kind::Object => {}
             _ => return decoder.as_connect_schema(node),
         }
         let bytes = doc.span(node);
-        if let Some((raw, schema)) = last_read {
+        if let Some((raw, read)) = last_read {
             if **raw == *bytes {
-                return Ok(Some(schema.clone()));
+                return Ok(Some(read.schema.clone()));
             }
         }
-        if let Some((raw, schema)) = cache.get_entry(bytes) {
-            *last_read = Some((raw.clone(), schema.clone()));
-            return Ok(Some(schema.clone()));
+        if let Some((raw, read)) = cache.get_entry(bytes) {
+            *last_read = Some((raw.clone(), read.clone()));
+            return Ok(Some(read.schema.clone()));
         }
         let Some(schema) = decoder.as_connect_schema(node)? else {
             return Ok(None);
         };
         let raw: Arc<[u8]> = Arc::from(bytes);
-        cache.put(raw.clone(), schema.clone());
-        *last_read = Some((raw, schema.clone()));
+        let read = ReadSchema::new(schema.clone());
+        cache.put(raw.clone(), read.clone());
+        *last_read = Some((raw, read));
         Ok(Some(schema))
     }
 
@@ -266,8 +274,9 @@ impl JsonConverter {
     /// The single-pass reader ([`direct`]) for UTF-8 input; `None` when it gives up, and then
     /// [`JsonConverter::read_general`] must read `data`.
     fn read_direct(&mut self, data: &[u8]) -> Option<(Option<SchemaRef>, Value)> {
-        let Self { config, fixed_schema, nodes, size_hints, last_read, read_cache, .. } = self;
-        let mut reader = direct::Reader::new(data, nodes, size_hints, config.replace_null_with_default);
+        let Self { config, fixed_schema, nodes, size_hints, spare, last_read, read_cache, .. } = self;
+        let mut reader =
+            direct::Reader::new(data, nodes, size_hints, spare, config.replace_null_with_default);
         let read = if !config.schemas_enable {
             reader.document(None).map(|v| (None, v))
         } else if let Some(schema) = fixed_schema {
@@ -353,6 +362,16 @@ impl Converter for JsonConverter {
             }
         }
         self.read_general(data, encoding)
+    }
+
+    fn recycle(&mut self, value: Value) {
+        // One struct's values are enough: records are read one at a time. A huge struct is not
+        // worth keeping around.
+        if let Value::Struct(Struct { values, .. }) = value {
+            if values.capacity() <= MAX_SPARE_VALUES {
+                self.spare = values;
+            }
+        }
     }
 
     fn from_connect(
