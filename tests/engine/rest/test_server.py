@@ -41,8 +41,11 @@ def test_serve_binds_serves_and_stops(herder: object) -> None:
     assert headers["x-frame-options"] == "DENY"
     assert headers["access-control-allow-origin"] == "http://ui.example"
     assert "server" not in {key.lower() for key in headers}
-    # The sockets are released after serving.
+    # The listening sockets are released after serving. SO_REUSEADDR: the served connection may
+    # leave the port in TIME_WAIT, which is not a listener; Linux still refuses the bind while
+    # anything listens on the port.
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
 
 
