@@ -157,6 +157,10 @@ class SinkRecordBatch:
         """Java's `String.valueOf` of each record's value, in order; None where it is not the
         text `engine.api.display.to_java_string` gives (bytes, dates and times)."""
 
+    def value_text_block(self, separator: str, /) -> str | None:
+        """Each record's `value_texts` entry followed by `separator`, as one string (no Python
+        string per record); None when a record's entry is None (its text must come from Python)."""
+
     def position(self, index: int) -> int:
         """The position in the consumed batch of the message record `index` came from.
 

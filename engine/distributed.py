@@ -27,7 +27,7 @@ from engine.errors import ConnectError
 from engine.herder.entities import ConnectorTaskId
 from engine.herder.restart import RestartPolicy
 from engine.rest.responses import empty_response, error_response, json_response
-from engine.shutdown_signals import stop_on_signals
+from engine.supervisor import run_until_stopped, run_worker
 
 __all__ = ["run_distributed"]
 
@@ -328,27 +328,13 @@ async def _serve(worker_props_path: str) -> int:  # noqa: PLR0915  # one start-u
     )
     herder.attach(member)
 
-    stopping = stop_on_signals(launcher)
-    serving = asyncio.create_task(server.serve(), name="rest")
-    await herder.start()
-    status = 0
-    try:
-        print(f"kconnect distributed worker {herder.worker_id} is running.", file=sys.stderr, flush=True)
-        waiting = asyncio.create_task(stopping.wait())
-        done, _ = await asyncio.wait({waiting, serving}, return_when=asyncio.FIRST_COMPLETED)
-        if serving in done:
-            waiting.cancel()
-            serving.result()
-            status = 1
-    finally:
-        await herder.stop()
-        server.should_exit = True
-        await asyncio.gather(serving, return_exceptions=True)
-        await launcher.close(0.0)
+    async def stop_stores() -> None:
         for store in reversed(stores):
             await asyncio.to_thread(store.stop)
-        worker.providers.close()
-    return status
+
+    return await run_until_stopped(
+        "distributed", herder, server, launcher, worker.providers, stopped=stop_stores
+    )
 
 
 def _policy(config: Any) -> RestartPolicy:
@@ -364,15 +350,7 @@ def run_distributed(worker_props_path: str) -> int:
         ConfigError: a bad worker file, or internal topics Connect would refuse.
         ConnectError: the worker could not start (Kafka unreachable, port taken).
     """
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO,
-            format="[%(asctime)s] %(levelname)s %(message)s (%(name)s)",
-            stream=sys.stderr,
-        )
-    import uvloop  # noqa: PLC0415  # only the worker needs it
-
-    return uvloop.run(_serve(worker_props_path))
+    return run_worker(lambda: _serve(worker_props_path))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import dataclasses
 import json
 import logging
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,8 @@ from engine.errors import ConfigError, ConnectError
 from engine.herder.entities import ConfigInfos, ConfigKeyInfo, ConnectorType, PluginInfo
 from engine.herder.restart import RestartPolicy
 from engine.herder.standalone import HerderSettings, StandaloneHerder
-from engine.shutdown_signals import stop_on_signals
 from engine.storage.offsets_file import FileOffsetStore
+from engine.supervisor import run_until_stopped, run_worker
 
 __all__ = ["ConnectorFile", "load_connector_file", "run_standalone"]
 
@@ -192,31 +191,17 @@ async def _serve(worker_props_path: str, connectors: Sequence[ConnectorFile]) ->
     server = serve(app, worker.values[LISTENERS_CONFIG])
     herder.settings = dataclasses.replace(herder.settings, worker_id=worker.worker_id_for(server.ports[0]))
 
-    stopping = stop_on_signals(launcher)
-    serving = asyncio.create_task(server.serve(), name="rest")
-    await herder.start()
-    status = 0
-    try:
+    async def create_connectors() -> None:
         for connector in connectors:
             try:
                 await herder.put_connector_config(connector.name, connector.config)
             except ConnectError as exc:
                 raise ConfigError(f"Failed to create connector for {connector.path}: {exc}") from exc
             logger.info("Created connector `%s` from `%s`.", connector.name, connector.path)
-        print(f"kconnect standalone worker {herder.worker_id} is running.", file=sys.stderr, flush=True)
-        waiting = asyncio.create_task(stopping.wait())
-        done, _ = await asyncio.wait({waiting, serving}, return_when=asyncio.FIRST_COMPLETED)
-        if serving in done:
-            waiting.cancel()
-            serving.result()
-            status = 1
-    finally:
-        await herder.stop()
-        server.should_exit = True
-        await asyncio.gather(serving, return_exceptions=True)
-        await launcher.close(0.0)
-        worker.providers.close()
-    return status
+
+    return await run_until_stopped(
+        "standalone", herder, server, launcher, worker.providers, started=create_connectors
+    )
 
 
 def run_standalone(worker_props_path: str, connector_paths: Sequence[str]) -> int:
@@ -227,12 +212,4 @@ def run_standalone(worker_props_path: str, connector_paths: Sequence[str]) -> in
         ConnectError: the worker could not start (Kafka unreachable, port taken).
     """
     connectors = [load_connector_file(p) for p in connector_paths]
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO,
-            format="[%(asctime)s] %(levelname)s %(message)s (%(name)s)",
-            stream=sys.stderr,
-        )
-    import uvloop  # noqa: PLC0415  # only the worker needs it
-
-    return uvloop.run(_serve(worker_props_path, connectors))
+    return run_worker(lambda: _serve(worker_props_path, connectors))

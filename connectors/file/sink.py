@@ -102,13 +102,13 @@ class FileStreamSinkTask(SinkTask):
         if self._out is None:
             raise ConnectError("FileStreamSinkTask was not started")
         if records:
-            # The runtime's batch has the texts without building a record object per value.
+            # The runtime's batch has the lines without building a record object per value.
             if isinstance(records, SinkRecords):
-                texts = records.value_texts()
+                lines = records.value_text_block(os.linesep)
             else:
-                texts = [value_text(r) for r in records]
+                lines = "".join(value_text(r) + os.linesep for r in records)
             # One write per batch, visible in the file when put() returns.
-            self._out.write(os.linesep.join(texts) + os.linesep)
+            self._out.write(lines)
             self._out.flush()
 
     def flush(self, current_offsets: Mapping[TopicPartition, int]) -> None:

@@ -43,7 +43,9 @@ from engine.pipeline import RawRecord, StageError
 
 __all__ = [
     "DLQ_SPEC",
+    "ERRANT_RECORD_CLASS",
     "ERROR_HANDLING_SPEC",
+    "SEND_FAILURE_CLASS",
     "ErrorContext",
     "ErrorCounters",
     "ErrorHandler",
@@ -98,6 +100,15 @@ class Stage(enum.Enum):
 _TOLERATES_ANY = frozenset(
     {Stage.TRANSFORMATION, Stage.HEADER_CONVERTER, Stage.KEY_CONVERTER, Stage.VALUE_CONVERTER}
 )
+
+
+# Connect compat: the `executingClass` of the two failures no plugin executes is a fixed runtime
+# class, whichever connector runs. `WorkerErrantRecordReporter.report` passes `SinkTask.class` for
+# every record a sink task reports as errant (the reporter does not know the task's class), and
+# `WorkerSourceTask.producerSendFailed` passes its own class for a record Kafka refused. DLQ
+# consumers and log searches match on these names, so they are Connect's, not ours.
+ERRANT_RECORD_CLASS = "org.apache.kafka.connect.sink.SinkTask"
+SEND_FAILURE_CLASS = "org.apache.kafka.connect.runtime.WorkerSourceTask"
 
 
 def class_name(cls: type) -> str:

@@ -28,6 +28,7 @@ from engine.pipeline import RawRecord, SinkBatch
 from engine.runtime.clients import consumer_config
 from engine.runtime.dlq import DeadLetterQueueReporter
 from engine.runtime.errors import (
+    ERRANT_RECORD_CLASS,
     ErrorCounters,
     ErrorHandler,
     ErrorHandlingConfig,
@@ -135,7 +136,6 @@ class SinkTaskRunner:
         task_class = load_object(start.task_class)
         if not (isinstance(task_class, type) and issubclass(task_class, SinkTask)):
             raise ConnectError(f"`{start.task_class}` is not a SinkTask.")
-        self._task_class = f"{task_class.__module__}.{task_class.__qualname__}"
         self._task: SinkTask = task_class()
         # A task that writes values as Java text (FileStreamSink) gets it computed natively.
         self._value_text = bool(getattr(task_class, "uses_value_text", False))
@@ -373,7 +373,9 @@ class SinkTaskRunner:
             self._update_pauses()
 
     def report_errant(self, record: SinkRecord, error: Exception) -> None:
-        self._errors.execute_failed(Stage.TASK_PUT, self._task_class, error, consumed=self._source_of(record))
+        self._errors.execute_failed(
+            Stage.TASK_PUT, ERRANT_RECORD_CLASS, error, consumed=self._source_of(record)
+        )
 
     def _source_of(self, record: SinkRecord) -> RawRecord | None:
         """The consumed record `record` came from: the batch record it is (or equals), else (a

@@ -41,6 +41,7 @@ from engine.errors import ConnectError
 from engine.pipeline import ProduceArgs, Produced, StageError
 from engine.runtime.clients import producer_config
 from engine.runtime.errors import (
+    SEND_FAILURE_CLASS,
     ErrorCounters,
     ErrorHandler,
     ErrorHandlingConfig,
@@ -80,7 +81,6 @@ PAUSED_WAIT_S = 0.5
 MAX_IN_FLIGHT = 50_000
 # Offsets per SourceOffsets event, so a frame stays well below the ring's frame size.
 OFFSETS_PER_EVENT = 500
-PRODUCER_CLASS = "confluent_kafka.Producer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,6 @@ class SourceTaskRunner:
         task_class = load_object(start.task_class)
         if not (isinstance(task_class, type) and issubclass(task_class, SourceTask)):
             raise ConnectError(f"`{start.task_class}` is not a SourceTask.")
-        self._task_class = f"{task_class.__module__}.{task_class.__qualname__}"
         self._task: SourceTask = task_class()
         self._reader = OffsetSnapshot(start.offsets)
         self._submitted = SubmittedRecords()
@@ -395,7 +394,7 @@ class SourceTaskRunner:
                 record.topic,
                 error,
             )
-            self._errors.execute_failed(Stage.KAFKA_PRODUCE, PRODUCER_CLASS, cause, source_record=record)
+            self._errors.execute_failed(Stage.KAFKA_PRODUCE, SEND_FAILURE_CLASS, cause, source_record=record)
             self._skipped += 1
             self._submitted.acked(submitted)
             self._commit_record(record, None)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from confluent_kafka import KafkaError, Message
 
 from engine.api import (
     INT32_SCHEMA,
@@ -628,6 +629,46 @@ def test_sink_messages_leave_consumer_errors_out_and_keep_positions() -> None:
     assert batch.offsets == [("t", 0, 3)]
 
 
+def test_sink_messages_read_confluent_kafka_messages_as_any_object_with_their_methods() -> None:
+    class Overriding(Message):  # a subclass's own methods are the ones to call
+        def value(self) -> bytes:
+            return b"99"
+
+    def fields(message: Any) -> dict[str, Any]:
+        return {
+            name: getattr(message, name)()
+            for name in ("topic", "partition", "offset", "timestamp", "key", "value", "headers", "error")
+        }
+
+    real = [
+        Message(
+            topic="t", partition=0, offset=4, key=b"k", value=b"1", headers=[("h", b"42")], timestamp=(1, 5)
+        ),
+        Message(topic="u", partition=1, offset=9, value=b"2", timestamp=(0, -1)),
+        Message(topic="t", partition=0, error=KafkaError(KafkaError._PARTITION_EOF)),
+        Message(topic="t", partition=0, offset=5, value=b"{bad"),
+        Overriding(topic="t", partition=0, offset=6, value=b"3"),
+        Message(topic="t", partition=0, offset=7, value=None, key=b"x"),
+    ]
+    fakes = [FakeMessage(**fields(m)) for m in real]
+    p = pipeline(value=PluginConfig(JSON, {"schemas.enable": "false"}))
+    # Real messages first (their getters called directly), then mixed with other objects.
+    for messages in (real, fakes, [fakes[0], *real[1:]], [real[0], fakes[1], *real[2:]]):
+        batch = p.sink_messages(messages)
+        assert [
+            (r.topic, r.kafka_partition, r.kafka_offset, r.timestamp, r.key, r.value) for r in batch.records
+        ] == [
+            ("t", 0, 4, 5, "k", 1),
+            ("u", 1, 9, None, None, 2),
+            ("t", 0, 6, None, None, 99),
+            ("t", 0, 7, None, "x", None),
+        ]
+        assert [(h.key, h.value) for h in batch.records[0].headers] == [("h", 42)]
+        assert batch.offsets == [("t", 0, 8), ("u", 1, 10)]
+        assert batch.consumer_errors == [2]
+        assert list(batch.failed) == [3]
+
+
 def _envelope(schema: dict[str, Any], payload: Any) -> bytes:
     return json.dumps({"schema": schema, "payload": payload}).encode()
 
@@ -701,6 +742,13 @@ def test_sink_messages_value_text_is_the_python_text_computed_natively() -> None
     # The batch's texts, without building records, are the same (in Python where they must be).
     unbuilt = p.sink_messages(messages).records
     assert unbuilt.value_texts() == [to_java_string(r.value) for r in records]
+    # As one block of lines: built natively when every text is, else from the texts above.
+    lines = [to_java_string(r.value) + "\r\n" for r in records]
+    assert p.sink_messages(messages[: len(plain)]).records.value_text_block("\r\n") == "".join(
+        lines[: len(plain)]
+    )
+    assert unbuilt.value_text_block("\r\n") == "".join(lines)
+    assert p.sink_messages([]).records.value_text_block("\n") == ""
     assert value_text(records[0]) == 'Struct{id=1,f=1.0E10,g=1.1,b=true,inner=Struct{x=é"y},m={k=0.001}}'
     assert value_text(records[3]) == "4.82"
     assert (

@@ -139,6 +139,10 @@ pub fn failure_message(py: Python<'_>, err: &PyErr) -> String {
 pub struct DataConverter {
     to_rust: HashMap<usize, (Py<PyAny>, SchemaRef)>,
     to_python: HashMap<usize, (SchemaRef, Py<PyAny>)>,
+    /// The key and value schemas [`Self::check_sink_record`] last converted. A batch's records
+    /// share them, and a schema that converted once converts again, so the next record with the
+    /// same ones skips two cache lookups (held here, so their identity cannot be reused).
+    checked: Option<(Option<SchemaRef>, Option<SchemaRef>)>,
 }
 
 impl DataConverter {
@@ -616,8 +620,16 @@ impl DataConverter {
     ) -> Result<(), (crate::pipeline::Stage, PyErr)> {
         use crate::pipeline::Stage;
         let part = |stage: Stage| move |err: PyErr| (stage, err);
-        self.optional_schema_to_py(py, record.key_schema.as_ref()).map_err(part(Stage::KeyConverter))?;
-        self.optional_schema_to_py(py, record.value_schema.as_ref()).map_err(part(Stage::ValueConverter))?;
+        let known = self.checked.as_ref().is_some_and(|(key, value)| {
+            same_schema(key.as_ref(), record.key_schema.as_ref())
+                && same_schema(value.as_ref(), record.value_schema.as_ref())
+        });
+        if !known {
+            self.optional_schema_to_py(py, record.key_schema.as_ref()).map_err(part(Stage::KeyConverter))?;
+            self.optional_schema_to_py(py, record.value_schema.as_ref())
+                .map_err(part(Stage::ValueConverter))?;
+            self.checked = Some((record.key_schema.clone(), record.value_schema.clone()));
+        }
         for header in &record.headers {
             self.optional_schema_to_py(py, header.schema.as_ref()).map_err(part(Stage::HeaderConverter))?;
         }
@@ -630,6 +642,15 @@ impl DataConverter {
             // The conversion itself says which part fails and why, in the words it always used.
             self.sink_record(py, record, 0, 0, false).map(drop)
         }
+    }
+}
+
+/// Whether two optional schemas are the same object.
+fn same_schema(a: Option<&SchemaRef>, b: Option<&SchemaRef>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
     }
 }
 

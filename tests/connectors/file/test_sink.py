@@ -53,6 +53,11 @@ class CountingSource:
     def value_texts(self) -> list[str | None]:
         return list(self._texts)
 
+    def value_text_block(self, separator: str) -> str | None:
+        if None in self._texts:
+            return None
+        return "".join(f"{text}{separator}" for text in self._texts)
+
 
 def test_a_runtime_batch_is_written_from_its_texts_without_building_records(tmp_path: Path) -> None:
     path = tmp_path / "out.txt"
@@ -64,6 +69,18 @@ def test_a_runtime_batch_is_written_from_its_texts_without_building_records(tmp_
     task.stop()
     assert path.read_text(encoding="utf-8") == "".join(line + os.linesep for line in ["a", "2024-05-01", "7"])
     assert source.built == [1]
+
+
+def test_a_runtime_batch_with_every_text_is_written_as_one_block(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    source = CountingSource([record("a"), record(7, 1)], ["a", "7"])
+    task = FileStreamSinkTask()
+    task.start({"file": str(path)})
+    task.put(SinkRecords(source))
+    task.put(SinkRecords(CountingSource([], [])))
+    task.stop()
+    assert path.read_text(encoding="utf-8") == f"a{os.linesep}7{os.linesep}"
+    assert source.built == []
 
 
 def test_appends_to_an_existing_file(tmp_path: Path) -> None:

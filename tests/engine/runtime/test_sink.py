@@ -2,60 +2,26 @@
 
 from __future__ import annotations
 
-import importlib
-import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]  # re-exported without __all__
 
 from engine.errors import ConnectError
-from engine.runtime.protocol import Commit, SetTargetState, StartTask, StatusChanged, Stop, TopicsUsed
+from engine.runtime.protocol import Commit, SetTargetState, StartTask, StatusChanged, TopicsUsed
 from engine.runtime.sink import run_sink_task, subscription
+from tests.engine.runtime.conftest import JSON, STRING, TaskThread, consume
 
 pytestmark = pytest.mark.integration
 
-STRING = "org.apache.kafka.connect.storage.StringConverter"
-JSON = "org.apache.kafka.connect.json.JsonConverter"
 
-
-@pytest.fixture
-def fakes(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.syspath_prepend(str(Path(__file__).parent))
-    return importlib.import_module("loop_fakes")
-
-
-class Running:
+class Running(TaskThread):
     def __init__(self, start: StartTask, channel: Any) -> None:
-        self.channel = channel
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(start,), daemon=True)
-        self.thread.start()
-
-    def _run(self, start: StartTask) -> None:
-        try:
-            run_sink_task(start, self.channel)
-        except BaseException as e:  # noqa: BLE001  # handed to the test, which re-raises it
-            self.error = e
-
-    def wait_for(self, predicate: Any, timeout: float = 30.0) -> None:
-        self.channel.wait_for(lambda: self.error is not None or predicate(), timeout)
-        if self.error is not None:
-            raise self.error
-
-    def stop(self) -> None:
-        self.channel.send(Stop())
-        self.join()
-
-    def join(self, timeout: float = 30.0) -> None:
-        self.thread.join(timeout)
-        assert not self.thread.is_alive(), "the loop did not return"
-        if self.error is not None:
-            raise self.error
+        super().__init__(run_sink_task, start, channel, timeout=30.0)
 
 
 def create_topic(bootstrap: str, topic: str) -> None:
@@ -68,22 +34,6 @@ def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes 
     for key, value, headers in records:
         producer.produce(topic, key=key, value=value, headers=headers or None, timestamp=1_700_000_000_000)
     assert producer.flush(30) == 0
-
-
-def consume(bootstrap: str, topic: str, count: int, timeout: float = 20.0) -> list[Any]:
-    consumer = Consumer(
-        {"bootstrap.servers": bootstrap, "group.id": uuid.uuid4().hex, "auto.offset.reset": "earliest"}
-    )
-    # Assigned, not subscribed: no group join to wait for (the topics have one partition).
-    consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-    out: list[Any] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while len(out) < count and time.monotonic() < deadline:
-            out += [m for m in consumer.consume(count - len(out), 0.5) if m.error() is None]
-    finally:
-        consumer.close()
-    return out
 
 
 def committed(bootstrap: str, group: str, topic: str) -> int:
@@ -309,7 +259,8 @@ def test_report_errant_sends_the_original_record_to_the_dlq(
     headers = dict(record.headers())
     assert (record.key(), record.value()) == (b"k", b"v0")
     assert headers["__connect.errors.stage"] == b"TASK_PUT"
-    assert headers["__connect.errors.class.name"] == b"loop_fakes.CollectingSinkTask"
+    # Connect compat: WorkerErrantRecordReporter.report names `SinkTask`, whichever task reports.
+    assert headers["__connect.errors.class.name"] == b"org.apache.kafka.connect.sink.SinkTask"
     assert headers["__connect.errors.exception.message"] == b"bad v0"
 
 

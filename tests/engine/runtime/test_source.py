@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from engine.errors import ConnectError
 from engine.runtime.protocol import (
@@ -22,52 +18,17 @@ from engine.runtime.protocol import (
     SourceOffsets,
     StartTask,
     StatusChanged,
-    Stop,
     TopicsUsed,
 )
 from engine.runtime.source import RecordMetadata, run_source_task
+from tests.engine.runtime.conftest import JSON, STRING, TaskThread, consume
 
 pytestmark = pytest.mark.integration
 
-STRING = "org.apache.kafka.connect.storage.StringConverter"
-JSON = "org.apache.kafka.connect.json.JsonConverter"
 
-
-@pytest.fixture
-def fakes(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.syspath_prepend(str(Path(__file__).parent))
-    return importlib.import_module("loop_fakes")
-
-
-class Running:
-    """A task loop on a thread; `stop()` sends Stop and joins, re-raising what the loop raised."""
-
+class Running(TaskThread):
     def __init__(self, start: StartTask, channel: Any) -> None:
-        self.channel = channel
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(start,), daemon=True)
-        self.thread.start()
-
-    def _run(self, start: StartTask) -> None:
-        try:
-            run_source_task(start, self.channel)
-        except BaseException as e:  # noqa: BLE001  # handed to the test, which re-raises it
-            self.error = e
-
-    def wait_for(self, predicate: Any, timeout: float = 20.0) -> None:
-        self.channel.wait_for(lambda: self.error is not None or predicate(), timeout)
-        if self.error is not None:
-            raise self.error
-
-    def stop(self, timeout: float = 20.0) -> None:
-        self.channel.send(Stop())
-        self.join(timeout)
-
-    def join(self, timeout: float = 20.0) -> None:
-        self.thread.join(timeout)
-        assert not self.thread.is_alive(), "the loop did not return"
-        if self.error is not None:
-            raise self.error
+        super().__init__(run_source_task, start, channel, timeout=20.0)
 
 
 def start_task(task_class: str, bootstrap: str, config: dict[str, str], **worker: str) -> StartTask:
@@ -80,22 +41,6 @@ def start_task(task_class: str, bootstrap: str, config: dict[str, str], **worker
         target_state="STARTED",
         worker={"bootstrap.servers": bootstrap, "offset.flush.interval.ms": "200", **worker},
     )
-
-
-def consume(bootstrap: str, topic: str, count: int, timeout: float = 20.0) -> list[Any]:
-    consumer = Consumer(
-        {"bootstrap.servers": bootstrap, "group.id": uuid.uuid4().hex, "auto.offset.reset": "earliest"}
-    )
-    # Assigned, not subscribed: no group join to wait for (the topics have one partition).
-    consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-    out: list[Any] = []
-    try:
-        deadline = time.monotonic() + timeout
-        while len(out) < count and time.monotonic() < deadline:
-            out += [m for m in consumer.consume(count - len(out), 0.5) if m.error() is None]
-    finally:
-        consumer.close()
-    return out
 
 
 def latest_offsets(channel: Any) -> dict[str, Any]:
@@ -272,7 +217,10 @@ def test_conversion_failure_is_skipped_logged_and_counted_under_tolerance_all(
     assert metrics["source_record_skip_total"] == 3
     assert metrics["total_records_skipped"] == 3
     if log_enable:
-        assert "Error encountered in task src-0. Executing stage 'TRANSFORMATION'" in caplog.text
+        assert (
+            "Error encountered in task src-0. Executing stage 'TRANSFORMATION' with class "
+            "'org.apache.kafka.connect.transforms.Cast$Value'."
+        ) in caplog.text
         assert metrics["total_errors_logged"] == 3
     else:
         # Not logged record by record, but never silently: one warning per batch.
@@ -280,45 +228,48 @@ def test_conversion_failure_is_skipped_logged_and_counted_under_tolerance_all(
         assert "Skipped 3 record(s) that failed in the converters or transforms" in caplog.text
 
 
-def test_send_failure_fails_the_task_under_tolerance_none(
-    fakes: Any, kafka_bootstrap: str, unique_topic: str
-) -> None:
-    channel = fakes.FakeChannel()
-    # librdkafka refuses a record above message.max.bytes: a KAFKA_PRODUCE failure.
-    config = {
-        "topic": unique_topic,
+def refused_records(topic: str, **settings: str) -> dict[str, str]:
+    """Two records librdkafka refuses (above `message.max.bytes`): KAFKA_PRODUCE failures."""
+    return {
+        "topic": topic,
         "count": "2",
         "key.converter": STRING,
         "value.converter": STRING,
         "producer.override.message.max.bytes": "1000",
         "pad": "2000",
+        **settings,
     }
-    running = Running(start_task("loop_fakes:ListSourceTask", kafka_bootstrap, config), channel)
+
+
+# Per-record acknowledgements (the task overrides commit_record) and batches as units.
+@pytest.mark.parametrize("task_class", ["loop_fakes:ListSourceTask", "loop_fakes:PlainListSourceTask"])
+def test_send_failure_fails_the_task_without_offsets_under_tolerance_none(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str, task_class: str
+) -> None:
+    channel = fakes.FakeChannel()
+    running = Running(start_task(task_class, kafka_bootstrap, refused_records(unique_topic)), channel)
     with pytest.raises(ConnectError, match=r"^Unrecoverable exception from producer send callback$"):
         running.join()
     assert fakes.ListSourceTask.COMMITTED == []
     assert channel.of(SourceOffsets) == []
 
 
-def test_send_failure_is_skipped_under_tolerance_all(
-    fakes: Any, kafka_bootstrap: str, unique_topic: str
+def test_send_failure_is_skipped_and_logged_under_tolerance_all(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     channel = fakes.FakeChannel()
-    config = {
-        "topic": unique_topic,
-        "count": "2",
-        "key.converter": STRING,
-        "value.converter": STRING,
-        "producer.override.message.max.bytes": "1000",
-        "pad": "2000",
-        "errors.tolerance": "all",
-    }
+    config = refused_records(unique_topic, **{"errors.tolerance": "all", "errors.log.enable": "true"})
     running = Running(start_task("loop_fakes:ListSourceTask", kafka_bootstrap, config), channel)
     running.wait_for(lambda: latest_offsets(channel).get('{"p": "x"}') == {"i": 1})
     running.stop()
     assert [metadata for _, metadata in fakes.ListSourceTask.COMMITTED] == [None, None]
     metrics = channel.of(Metrics)[-1].counters
     assert metrics["source_record_skip_total"] == 2
+    # Connect compat: WorkerSourceTask.producerSendFailed reports itself as the executing class.
+    assert (
+        "Error encountered in task src-0. Executing stage 'KAFKA_PRODUCE' with class "
+        "'org.apache.kafka.connect.runtime.WorkerSourceTask'."
+    ) in caplog.text
 
 
 def test_stop_wakes_a_blocked_poll(
@@ -361,24 +312,6 @@ def test_batches_are_acknowledged_as_units_when_the_task_skips_commit_record(
     assert [(m.key(), m.value(), m.timestamp()[1]) for m in messages] == [
         (f"k{i}".encode(), f"value-{i}".encode(), 1700000000000 + i) for i in range(23)
     ]
-
-
-def test_batch_send_failure_fails_the_task_without_offsets(
-    fakes: Any, kafka_bootstrap: str, unique_topic: str
-) -> None:
-    channel = fakes.FakeChannel()
-    config = {
-        "topic": unique_topic,
-        "count": "2",
-        "key.converter": STRING,
-        "value.converter": STRING,
-        "producer.override.message.max.bytes": "1000",
-        "pad": "2000",
-    }
-    running = Running(start_task("loop_fakes:PlainListSourceTask", kafka_bootstrap, config), channel)
-    with pytest.raises(ConnectError, match=r"^Unrecoverable exception from producer send callback$"):
-        running.join()
-    assert channel.of(SourceOffsets) == []
 
 
 def test_batch_records_refused_by_a_full_producer_queue_are_sent_once_in_order(

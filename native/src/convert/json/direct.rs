@@ -617,3 +617,41 @@ fn has_duplicate_keys(entries: &[(Value, Value)]) -> bool {
         HashSet::with_capacity_and_hasher(entries.len(), FastBuild::default());
     !entries.iter().all(|e| seen.insert(key(e)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_prefix_agrees_with_starts_with_at_every_length_and_position() {
+        let hay: Vec<u8> = (0..48u8).map(|i| b'a' + i % 26).collect();
+        for n in 0..=40 {
+            let needle = &hay[..n];
+            assert!(has_prefix(&hay, needle), "length {n}");
+            assert!(!has_prefix(&hay[..n.saturating_sub(1)], needle) || n == 0, "short hay, length {n}");
+            for at in 0..n {
+                let mut other = needle.to_vec();
+                other[at] ^= 0x20;
+                assert!(!has_prefix(&hay, &other), "length {n}, differing at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn member_keys_exist_only_for_names_written_as_they_are() {
+        assert_eq!(&*member_key("customer"), b"\"customer\":");
+        assert_eq!(&*member_key(""), b"\"\":");
+        assert_eq!(&*member_key("é"), "\"é\":".as_bytes());
+        for escaped in ["a\"b", "a\\b", "tab\t", "\u{1}"] {
+            assert!(member_key(escaped).is_empty(), "{escaped:?}");
+        }
+        let s = Arc::new(Schema::structure([
+            ("a".to_owned(), Arc::new(Schema::new(Type::Int32))),
+            ("b\"".to_owned(), Arc::new(Schema::new(Type::Int32))),
+        ]));
+        let read = ReadSchema::new(s);
+        let keys: Vec<&[u8]> = read.keys.iter().map(|k| &**k).collect();
+        assert_eq!(keys, [&b"\"a\":"[..], b""]);
+        assert!(ReadSchema::new(Arc::new(Schema::new(Type::Int32))).keys.is_empty());
+    }
+}

@@ -482,6 +482,61 @@ mod differential {
         }
     }
 
+    #[test]
+    fn members_numbers_and_decimals_read_directly_as_the_general_path_reads_them() {
+        // Member keys matched by their pre-rendered text, integers read in one pass and short
+        // decimals divided exactly: each against the general path, and each read directly.
+        let envelope = |schema: &str, payload: &str| format!(r#"{{"schema":{schema},"payload":{payload}}}"#);
+        let field = |t: &str, name: &str| format!(r#"{{"type":"{t}","optional":true,"field":"{name}"}}"#);
+        let fields = [
+            field("int64", "id"),
+            field("int64", "identifier"),
+            field("string", r#"q\"uote"#),
+            field("string", "é"),
+            field("double", "x"),
+            field("int32", "i"),
+        ];
+        let s = format!(r#"{{"type":"struct","fields":[{}],"optional":false}}"#, fields.join(","));
+        let prime = envelope(&s, "null");
+        let mut payloads: Vec<String> = [
+            r#"{"id":1,"identifier":2,"q\"uote":"a","é":"b","x":1.5,"i":3}"#,
+            r#"{"identifier":2,"id":1}"#,
+            r#"{"id" :1,"identifier": 2 ,"é" : "b"}"#,
+            r#"{"\u0069d":1,"identifier":2}"#,
+            r#"{"id":1,"id":5,"identifier":2}"#,
+            r#"{"ide":1,"identifier":2,"idx":3}"#,
+            r#"{"id":-0,"identifier":-999999999999999999,"i":-2147483648}"#,
+            r#"{"id":999999999999999999,"identifier":9223372036854775807}"#,
+            r#"{"id":-9223372036854775808,"i":007}"#,
+        ]
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+        let decimals = "0.0 -0.0 0.000 1.5 -1234.56 0.1 0.3 4.35 100.0 1.00 0.1e1 1.5E-3 123456789012345.6 \
+                        1.234567890123456 12345678901234.5 0.000000000000001 9007199254740993.0 \
+                        2.2250738585072014 1.7976931348623157";
+        for x in decimals.split_whitespace() {
+            payloads.push(format!(r#"{{"x":{x}}}"#));
+        }
+        for payload in &payloads {
+            let (mut direct, mut general) = twins(&[]);
+            let text = envelope(&s, payload);
+            assert!(agree(&mut direct, &mut general, prime.as_bytes(), text.as_bytes()), "{text}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn short_decimals_are_the_nearest_double(mantissa in 0u64..10_000_000_000_000_000, point in 1u32..18, negative in any::<bool>()) {
+            use crate::convert::json::decode::Scalar;
+            let scale = 10u64.pow(point);
+            let sign = if negative { "-" } else { "" };
+            let text = format!("{sign}{}.{:0width$}", mantissa / scale, mantissa % scale, width = point as usize);
+            let expected: f64 = if mantissa == 0 { 0.0 } else { text.parse().unwrap() };
+            prop_assert_eq!(Scalar::Decimal(&text).double_value().to_bits(), expected.to_bits(), "{}", text);
+        }
+    }
+
     /// JSON text of any shape: odd numbers, escapes, duplicate keys, white space.
     fn json_text() -> impl Strategy<Value = String> {
         let leaf = prop::sample::select(vec![
