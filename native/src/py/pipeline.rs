@@ -37,6 +37,16 @@ fn record_failure(py: Python<'_>, stage: Stage, err: &PyErr) -> PyResult<RecordE
     }
 }
 
+/// Appends a failed record's `(position, stage, alias, message)`, the shape the errors lists hold.
+fn append_failure(errors: &Bound<'_, PyList>, position: usize, failure: &RecordError) -> PyResult<()> {
+    errors.append((
+        position,
+        failure.stage.connect_name(),
+        failure.alias.as_deref(),
+        failure.message.as_str(),
+    ))
+}
+
 /// One `(topic, partition, offset, timestamp, key, value, headers)` input, unpacked with owned
 /// references so its bytes stay valid while the interpreter is released.
 struct SinkInput<'py> {
@@ -422,12 +432,7 @@ impl PyPipeline {
                     Ok(None) => continue,
                     Err(err) => err,
                 };
-                errors.append((
-                    position,
-                    failure.stage.connect_name(),
-                    failure.alias.as_deref(),
-                    failure.message.as_str(),
-                ))?;
+                append_failure(&errors, position, &failure)?;
             }
         }
         let batch = PySinkRecordBatch { pipeline: slf.clone().unbind(), records, origins, value_text };
@@ -673,12 +678,7 @@ impl PyPipeline {
                 Err(err) => err,
             };
             out.append(py.None())?;
-            errors.append((
-                position,
-                failure.stage.connect_name(),
-                failure.alias.as_deref(),
-                failure.message.as_str(),
-            ))?;
+            append_failure(&errors, position, &failure)?;
         }
         Ok((out, errors))
     }
