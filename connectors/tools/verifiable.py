@@ -61,19 +61,30 @@ COMPLETE_VALUE_SCHEMA = (
     .build()
 )
 
-# Connect compat: the key order Java's HashMap gives these keys in Kafka's printed JSON.
-_SOURCE_ORDER = ("committed", "task", "seqno", "time_ms", "name", "topic")
+# Connect compat: the key order Java's HashMap gives these keys in Kafka's printed JSON; the
+# source task's keys come in this order: committed, task, seqno, time_ms, name, topic.
 _SINK_ORDER = ("task", "seqno", "offset", "time_ms", "name", "topic", "sinkTask", "flushed")
+
+
+# One encoder for every printed line: `json.dumps` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 def _print(data: Mapping[str, Any], order: Sequence[str]) -> None:
     ordered = {key: data[key] for key in order if key in data}
-    sys.stdout.write(json.dumps(ordered, separators=(",", ":")) + "\n")
-    sys.stdout.flush()
+    _print_line(_ENCODER.encode(ordered))
+
+
+def _print_line(line: str) -> None:
+    # Connect compat: Java's `System.out.println` flushes every line (autoflush), so whoever
+    # reads the worker's output sees each record as it happens, and a killed worker loses none.
+    stdout = sys.stdout
+    stdout.write(line + "\n")
+    stdout.flush()
 
 
 def _now_ms() -> int:
-    return int(time.time() * 1000)
+    return time.time_ns() // 1_000_000
 
 
 class _Throttle:
@@ -135,6 +146,12 @@ class VerifiableSourceTask(SourceTask):
         self._seqno = 0
         self._starting_seqno = 0
         self._complete = False
+        self._partition: dict[str, Any] = {}
+        # The printed lines' parts that never change, encoded once: a line per record is
+        # printed on every poll and every acknowledgement (see `_source_line`).
+        self._sent_head = ""
+        self._committed_head = ""
+        self._tail = ""
         self._stopping = threading.Event()
         self._throttle = _Throttle(-1, self._stopping)
 
@@ -153,6 +170,11 @@ class VerifiableSourceTask(SourceTask):
         self._seqno = int(previous[SEQNO_FIELD]) + 1 if previous else 0
         self._starting_seqno = self._seqno
         self._complete = props.get(COMPLETE_RECORD_DATA_CONFIG, "").lower() == "true"
+        # Connect compat: one partition map for every record, as Kafka's task keeps one.
+        self._partition = {ID_FIELD: self._id}
+        self._sent_head = f'{{"task":{self._id},"seqno":'
+        self._committed_head = f'{{"committed":true,"task":{self._id},"seqno":'
+        self._tail = f',"name":{_ENCODER.encode(self._name)},"topic":{_ENCODER.encode(self._topic)}}}'
         self._stopping.clear()
         self._throttle = _Throttle(throughput, self._stopping)
 
@@ -160,44 +182,40 @@ class VerifiableSourceTask(SourceTask):
         self._throttle.wait(self._seqno - self._starting_seqno)
         if self._stopping.is_set():
             return None
-        data = {
-            "name": self._name,
-            "task": self._id,
-            "topic": self._topic,
-            "time_ms": _now_ms(),
-            "seqno": self._seqno,
-        }
-        _print(data, _SOURCE_ORDER)
+        seqno = self._seqno
+        now = _now_ms()
+        _print_line(self._source_line(self._sent_head, seqno, now))
         if self._complete:
             value: Any = Struct(COMPLETE_VALUE_SCHEMA)
-            for name in ("name", "task", "topic", "time_ms", "seqno"):
-                value.put(name, data[name])
+            value.put("name", self._name)
+            value.put("task", self._id)
+            value.put("topic", self._topic)
+            value.put("time_ms", now)
+            value.put("seqno", seqno)
             schema = COMPLETE_VALUE_SCHEMA
         else:
-            value, schema = self._seqno, INT64_SCHEMA
+            value, schema = seqno, INT64_SCHEMA
         record = SourceRecord(
-            source_partition={ID_FIELD: self._id},
-            source_offset={SEQNO_FIELD: self._seqno},
+            source_partition=self._partition,
+            source_offset={SEQNO_FIELD: seqno},
             topic=self._topic,
             key=self._id,
             key_schema=INT32_SCHEMA,
             value=value,
             value_schema=schema,
         )
-        self._seqno += 1
+        self._seqno = seqno + 1
         return [record]
 
     def commit_record(self, record: SourceRecord, metadata: Any) -> None:
         seqno = record.value.get("seqno") if isinstance(record.value, Struct) else record.value
-        data = {
-            "name": self._name,
-            "task": self._id,
-            "topic": self._topic,
-            "time_ms": _now_ms(),
-            "seqno": seqno,
-            "committed": True,
-        }
-        _print(data, _SOURCE_ORDER)
+        _print_line(self._source_line(self._committed_head, seqno, _now_ms()))
+
+    def _source_line(self, head: str, seqno: Any, now_ms: int) -> str:
+        """The compact JSON line of one record in Kafka's key order, from the parts encoded at
+        start: `json` would walk and escape the whole map on every line."""
+        seqno_json = str(seqno) if type(seqno) is int else _ENCODER.encode(seqno)
+        return f'{head}{seqno_json},"time_ms":{now_ms}{self._tail}'
 
     def stop(self) -> None:
         self._stopping.set()

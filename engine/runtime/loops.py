@@ -198,7 +198,10 @@ class ControlWatcher(threading.Thread):
         self._on_stop = on_stop
         self.stopping = threading.Event()
         self._done = threading.Event()
-        self.controls: queue.Queue[Control] = queue.Queue()
+        # A SimpleQueue: the loops look for a control on every iteration, and its C `empty()`
+        # costs a fraction of a `Queue.get_nowait()` (a lock, a condition, an exception raised
+        # when empty, as it nearly always is; bench: tasks-scaling).
+        self.controls: queue.SimpleQueue[Control] = queue.SimpleQueue()
         self.failure: BaseException | None = None
 
     def run(self) -> None:
@@ -207,17 +210,19 @@ class ControlWatcher(threading.Thread):
                 for control in self._channel.poll_control(CONTROL_POLL_S):
                     self.controls.put(control)
                     if isinstance(control, Stop):
-                        self._stop()
+                        self._request_stop()
                 if getattr(self._channel, "control_closed", False) and not self.stopping.is_set():
                     logger.warning("The worker closed the control ring; stopping the task.")
                     self.controls.put(Stop())
-                    self._stop()
+                    self._request_stop()
         except BaseException as e:  # noqa: BLE001  # handed to the loop, which fails the task with it
             self.failure = e
             self.controls.put(Stop())
             self.stopping.set()
 
-    def _stop(self) -> None:
+    # Not `_stop`: `threading.Thread._stop` is what marks a finished thread stopped; overriding
+    # it left `is_alive()` true forever and called `on_stop` again from every `join()`.
+    def _request_stop(self) -> None:
         self.stopping.set()
         try:
             self._on_stop()
@@ -226,10 +231,18 @@ class ControlWatcher(threading.Thread):
 
     def next(self, timeout: float = 0.0) -> Control | None:
         """The next control, waiting up to `timeout` seconds; None if none came."""
+        if timeout <= 0:
+            # Only the watcher thread puts controls and only the loop takes them: not empty here
+            # means `get_nowait` finds one.
+            return self.controls.get_nowait() if not self.controls.empty() else None
         try:
-            return self.controls.get(timeout=timeout) if timeout > 0 else self.controls.get_nowait()
+            return self.controls.get(timeout=timeout)
         except queue.Empty:
             return None
+
+    def pending(self) -> bool:
+        """Whether a control is waiting for the loop."""
+        return not self.controls.empty()
 
     def close(self) -> None:
         """Ends the thread (within one control poll) and waits for it."""
@@ -252,17 +265,25 @@ class LoopTimer:
         now = time.monotonic()
         self.next_commit = now + commit_interval_s
         self.next_metrics = now + self.METRICS_INTERVAL_S
+        self._next_due = min(self.next_commit, self.next_metrics)
+
+    def due(self) -> bool:
+        """Whether a commit or a metrics report is due: one clock read, for a loop to ask on
+        every iteration before asking which (`commit_due`, `metrics_due`)."""
+        return time.monotonic() >= self._next_due
 
     def commit_due(self) -> bool:
         return time.monotonic() >= self.next_commit
 
     def committed(self) -> None:
         self.next_commit = time.monotonic() + self.commit_interval_s
+        self._next_due = min(self.next_commit, self.next_metrics)
 
     def metrics_due(self) -> bool:
         now = time.monotonic()
         if now >= self.next_metrics:
             self.next_metrics = now + self.METRICS_INTERVAL_S
+            self._next_due = min(self.next_commit, self.next_metrics)
             return True
         return False
 

@@ -75,10 +75,11 @@ class SubmittedBatch:
     can do once per record; everything else derives from it when asked.
     """
 
-    __slots__ = ("pending",)
+    __slots__ = ("pending", "size")
 
     def __init__(self, pending: int) -> None:
         self.pending = pending
+        self.size = pending
 
     @property
     def acked(self) -> bool:
@@ -110,8 +111,15 @@ class SubmittedRecords:
         self._partitions: dict[str, _Partition] = {}
         self._in_flight = 0
         """Records submitted one by one and not acknowledged yet."""
-        self._batches: list[SubmittedBatch] = []
-        """Batches that may still have records in flight."""
+        self._batches: deque[SubmittedBatch] = deque()
+        """Batches that may still have records in flight, in submission order."""
+        self._batched = 0
+        """The records `_batches` were submitted with: at least those still in flight."""
+        # The last source partition `submit` keyed (a copy, so a task reusing and changing one
+        # map cannot make it stale) and its key: a task returning one record per `poll()` would
+        # otherwise serialize the same partition for every record (bench: tasks-scaling).
+        self._last_partition: dict[str, Any] | None = None
+        self._last_key = ""
 
     def submit(
         self, partition: Mapping[str, Any] | None, offset: Mapping[str, Any] | None
@@ -120,7 +128,11 @@ class SubmittedRecords:
         has nothing to commit, but is still counted in flight until acknowledged."""
         record = SubmittedRecord(partition, offset)
         if partition is not None and offset is not None:
-            self._entry(partition_key(partition), partition).pending.append(record)
+            # Equal maps give equal keys (`submit_batch` relies on the same).
+            if partition != self._last_partition:
+                self._last_partition = dict(partition)
+                self._last_key = partition_key(partition)
+            self._entry(self._last_key, partition).pending.append(record)
         self._in_flight += 1
         return record
 
@@ -154,6 +166,7 @@ class SubmittedRecords:
             self._entry(key, partition).pending.append(_BatchPart(batch, offset))
         if pending > 0:
             self._batches.append(batch)
+            self._batched += pending
         return batch
 
     @staticmethod
@@ -170,8 +183,24 @@ class SubmittedRecords:
     @property
     def in_flight(self) -> int:
         """Submitted records not acknowledged yet."""
-        self._batches = [batch for batch in self._batches if batch.pending > 0]
+        self._batches = deque(batch for batch in self._batches if batch.pending > 0)
+        self._batched = sum(batch.size for batch in self._batches)
         return self._in_flight + sum(batch.pending for batch in self._batches)
+
+    def in_flight_above(self, limit: int) -> bool:
+        """Whether more than `limit` records are in flight: what a loop asks before every send,
+        so it costs a comparison unless the batches submitted since the last count could
+        exceed `limit` (`in_flight` walks every batch still open)."""
+        if self._in_flight + self._batched <= limit:
+            return False
+        self._forget_acked_batches()
+        return self._in_flight + self._batched > limit and self.in_flight > limit
+
+    def _forget_acked_batches(self) -> None:
+        # Batches are mostly acknowledged in submission order: drop the acknowledged head.
+        batches = self._batches
+        while batches and batches[0].pending <= 0:
+            self._batched -= batches.popleft().size
 
     def committable(self) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
         """Removes the acknowledged prefix of every partition and returns, for each partition that

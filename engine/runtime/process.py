@@ -34,7 +34,7 @@ from engine.errors import ConnectError
 from engine.logger_levels import Loggers
 from engine.runtime.channel import Channel
 from engine.runtime.protocol import Heartbeat, StartConnector, StartTask, StatusChanged, Stopped
-from engine.secrets import mask_secrets
+from engine.secrets import SECRET_MASK, mask_secrets
 
 __all__ = [
     "HEARTBEAT_INTERVAL_S",
@@ -152,21 +152,31 @@ class _MaskingStream:
     """A text stream that masks secrets in what is written to the stream it wraps.
 
     Text is held until a newline (or `flush`) so a secret split over two `write` calls, as
-    `print` and `traceback` do, is still found; a secret spanning lines is not.
+    `print` and `traceback` do, is still found; a secret spanning lines is not. Connector code
+    may print a line per record (VerifiableSource prints two), so a write costs one scan of the
+    text per secret and no copy when it is whole lines, as a line printed in one call is.
     """
 
     def __init__(self, stream: IO[str], secrets: Collection[str]) -> None:
         self._stream = stream
-        self._secrets = sorted((s for s in secrets if s), key=len, reverse=True)
+        # Longest first, as `mask_secrets` does (a secret may contain another), sorted once here
+        # rather than on every write.
+        self._secrets = tuple(sorted((s for s in secrets if s), key=len, reverse=True))
         self._pending = ""
         self._lock = threading.Lock()
 
+    def _mask(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, SECRET_MASK)
+        return text
+
     def write(self, text: str) -> int:
         with self._lock:
-            self._pending += text
-            head, sep, self._pending = self._pending.rpartition("\n")
-            if sep:
-                self._stream.write(mask_secrets(head + sep, self._secrets))
+            data = self._pending + text if self._pending else text
+            end = data.rfind("\n") + 1
+            self._pending = data[end:]
+            if end:
+                self._stream.write(self._mask(data if end == len(data) else data[:end]))
         return len(text)
 
     def writelines(self, lines: Collection[str]) -> None:
@@ -174,10 +184,13 @@ class _MaskingStream:
             self.write(line)
 
     def flush(self) -> None:
-        with self._lock:
-            if self._pending:
-                self._stream.write(mask_secrets(self._pending, self._secrets))
-                self._pending = ""
+        # Unlocked look first: nearly every flush follows whole lines, with nothing held. Text
+        # a concurrent `write` is adding was not written before this flush began.
+        if self._pending:
+            with self._lock:
+                if self._pending:
+                    self._stream.write(self._mask(self._pending))
+                    self._pending = ""
         self._stream.flush()
 
     def __getattr__(self, name: str) -> Any:

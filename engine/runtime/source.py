@@ -27,11 +27,10 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from itertools import starmap
 from operator import itemgetter, length_hint
-from typing import Any
+from typing import Any, NamedTuple
 
 from confluent_kafka import KafkaException, Message, Producer
 
@@ -83,9 +82,12 @@ MAX_IN_FLIGHT = 50_000
 OFFSETS_PER_EVENT = 500
 
 
-@dataclass(frozen=True, slots=True)
-class RecordMetadata:
-    """Where Kafka wrote a record (Connect's `RecordMetadata`), given to `commit_record`."""
+class RecordMetadata(NamedTuple):
+    """Where Kafka wrote a record (Connect's `RecordMetadata`), given to `commit_record`.
+
+    Immutable; a named tuple rather than a frozen dataclass, whose `__init__` sets each field
+    through `object.__setattr__`: one is built per acknowledged record of a task that overrides
+    `commit_record` (bench: tasks-scaling)."""
 
     topic: str
     partition: int
@@ -189,20 +191,28 @@ class SourceTaskRunner:
         self._finish(graceful=True)
 
     def _loop(self) -> None:
-        while not self._watcher.stopping.is_set():
-            self._handle_controls(PAUSED_WAIT_S if self._target.paused else 0.0)
-            if self._watcher.stopping.is_set():
-                break
-            if not self._target.paused:
-                records = self._task.poll()
+        # One iteration per `poll()`: a task returning one record per poll pays all of this per
+        # record (bench: tasks-scaling), so the common iteration is a poll, a send, a producer
+        # poll and one clock read; controls and timers are looked at only when there are some.
+        watcher, target, timer = self._watcher, self._target, self._timer
+        stopping = watcher.stopping
+        poll = self._task.poll
+        while not stopping.is_set():
+            if target.paused or watcher.pending():
+                self._handle_controls(PAUSED_WAIT_S if target.paused else 0.0)
+                if stopping.is_set():
+                    break
+            if not target.paused:
+                records = poll()
                 if records:
                     self._send(records)
             self._serve(0)
-            if self._timer.commit_due():
-                self._commit(flush=False)
-            elif self._timer.metrics_due():
-                self._emit_metrics()
-        self._watcher.raise_failure()
+            if timer.due():
+                if timer.commit_due():
+                    self._commit(flush=False)
+                elif timer.metrics_due():
+                    self._emit_metrics()
+        watcher.raise_failure()
 
     def _handle_controls(self, wait_s: float) -> None:
         control = self._watcher.next(wait_s)
@@ -245,8 +255,9 @@ class SourceTaskRunner:
     # --- producing -------------------------------------------------------------------------
 
     def _send(self, records: Sequence[SourceRecord]) -> None:
+        """Converts and queues a polled batch; the loop serves the deliveries right after."""
         self._polled += len(records)
-        while self._submitted.in_flight > MAX_IN_FLIGHT and not self._watcher.stopping.is_set():
+        while self._submitted.in_flight_above(MAX_IN_FLIGHT) and not self._watcher.stopping.is_set():
             self._serve(0.1)
         if self._per_record:
             outputs = self._pipeline.source_outputs(records)
@@ -255,7 +266,6 @@ class SourceTaskRunner:
             self._send_each(records, outputs.records)
         else:
             self._send_batch(records)
-        self._serve(0)
 
     def _skip_failed(self, records: Sequence[SourceRecord], failed: Mapping[int, StageError]) -> None:
         for position, error in failed.items():
@@ -309,26 +319,31 @@ class SourceTaskRunner:
     def _send_each(self, records: Sequence[SourceRecord], outputs: list[Produced | None]) -> None:
         """Record by record, for tasks that want `commit_record` and for errors.tolerance=all
         (a failed send is reported with its record)."""
+        submit, produce, delivered = self._submitted.submit, self._producer_produce, self._delivered
         for record, out in zip(records, outputs, strict=True):
-            submitted = self._submitted.submit(record.source_partition, record.source_offset)
+            submitted = submit(record.source_partition, record.source_offset)
             if out is None:
                 # Dropped by the chain, or failed and skipped: done at once.
                 self._submitted.acked(submitted)
                 self._commit_record(record, None)
-            else:
-                topic, partition, timestamp, key, value, headers = out
-                self._produce(
-                    (
-                        topic,
-                        value,
-                        key,
-                        -1 if partition is None else partition,
-                        partial(self._delivered, record, submitted),
-                        None,
-                        timestamp or 0,
-                        list(headers) if headers else None,
-                    )
-                )
+                continue
+            topic, partition, timestamp, key, value, headers = out
+            args: ProduceArgs = (
+                topic,
+                value,
+                key,
+                -1 if partition is None else partition,
+                partial(delivered, record, submitted),
+                None,
+                timestamp or 0,
+                list(headers) if headers else None,
+            )
+            try:
+                produce(*args)
+            except BufferError:
+                self._produce(args)
+            except KafkaException as e:
+                self._refused(args, e)
 
     def _produce(self, args: ProduceArgs) -> None:
         """Queues one record, serving deliveries while the producer's queue is full; a record
@@ -340,8 +355,13 @@ class SourceTaskRunner:
             except BufferError:
                 self._serve(0.1)
             except KafkaException as e:
-                args[4](e.args[0] if e.args else None, None)
+                self._refused(args, e)
                 return
+
+    @staticmethod
+    def _refused(args: ProduceArgs, error: KafkaException) -> None:
+        """Reports a record the producer refused to its delivery callback, as a failed send."""
+        args[4](error.args[0] if error.args else None, None)
 
     def _batch_failed(self, error: Any) -> None:
         if self._closing:

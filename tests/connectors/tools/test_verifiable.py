@@ -38,7 +38,7 @@ def lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
 
 def source(stored: dict[int, dict[str, Any]], **props: str) -> VerifiableSourceTask:
     task = VerifiableSourceTask()
-    task.initialize(FakeSourceContext(stored))  # type: ignore[arg-type]  # a fake with the used members
+    task.initialize(FakeSourceContext(stored))
     task.start({"name": "vs", "id": "1", "topic": "t", "throughput": "-1", **props})
     return task
 
@@ -76,6 +76,60 @@ def test_source_records_and_printed_lines(capsys: pytest.CaptureFixture[str]) ->
     assert out[0].endswith(',"name":"vs","topic":"t"}')
     assert json.loads(out[2])["committed"] is True
     assert out[2].startswith('{"committed":true,"task":1,"seqno":0,')
+
+
+def _kafka_line(**data: Any) -> str:
+    # Kafka's key order (a Java HashMap's) for these keys, as Jackson writes them: compact.
+    order = ("committed", "task", "seqno", "time_ms", "name", "topic")
+    return json.dumps({key: data[key] for key in order if key in data}, separators=(",", ":"))
+
+
+def test_source_lines_are_the_json_of_kafka_maps_with_names_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    name, topic = 'vs "quoted" \\ é', "t\tab"
+    task = source({1: {"seqno": 6}}, name=name, topic=topic)
+    polled = task.poll()
+    assert polled is not None
+    task.commit_record(polled[0], None)
+    sent, committed = lines(capsys)
+    for line, flags in ((sent, {}), (committed, {"committed": True})):
+        time_ms = json.loads(line)["time_ms"]
+        assert line == _kafka_line(**flags, task=1, seqno=7, time_ms=time_ms, name=name, topic=topic)
+
+
+def test_complete_record_data_prints_the_seqno_of_its_struct(capsys: pytest.CaptureFixture[str]) -> None:
+    task = source({}, **{"complete.record.data": "true"})
+    polled = task.poll()
+    assert polled is not None
+    task.commit_record(polled[0], None)
+    sent, committed = lines(capsys)
+    assert polled[0].value.get("time_ms") == json.loads(sent)["time_ms"]
+    time_ms = json.loads(committed)["time_ms"]
+    assert committed == _kafka_line(committed=True, task=1, seqno=0, time_ms=time_ms, name="vs", topic="t")
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.calls: list[str | None] = []
+
+    def write(self, text: str) -> int:
+        self.calls.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.calls.append(None)
+
+
+def test_source_flushes_every_line_as_kafka_println_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _Recorder()
+    task = source({})
+    monkeypatch.setattr("sys.stdout", out)
+    polled = task.poll()
+    assert polled is not None
+    task.commit_record(polled[0], None)
+    assert [call is None for call in out.calls] == [False, True, False, True]
+    assert all(call is None or call.endswith("}\n") for call in out.calls)
 
 
 def test_source_resumes_after_the_committed_seqno(capsys: pytest.CaptureFixture[str]) -> None:

@@ -70,3 +70,41 @@ def test_a_batch_with_nothing_to_send_is_done_at_once_and_orders_with_records() 
     assert submitted.committable() == []  # behind the unacked record
     submitted.acked(record)
     assert submitted.committable() == [({"p": "a"}, {"o": 2})]
+
+
+def test_a_partition_map_reused_and_changed_by_the_task_is_keyed_by_its_content_each_time() -> None:
+    submitted = SubmittedRecords()
+    partition = {"file": "a"}
+    a1 = submitted.submit(partition, {"pos": 1})
+    partition["file"] = "b"  # the same map object, now another source partition
+    b1 = submitted.submit(partition, {"pos": 7})
+    a2 = submitted.submit({"file": "a"}, {"pos": 2})
+    for record in (a1, b1, a2):
+        submitted.acked(record)
+    assert sorted(submitted.committable(), key=lambda p: p[0]["file"]) == [
+        ({"file": "a"}, {"pos": 2}),
+        ({"file": "b"}, {"pos": 7}),
+    ]
+
+
+def test_in_flight_above_follows_records_and_batches_acked_in_any_order() -> None:
+    submitted = SubmittedRecords()
+    record = submitted.submit({"p": "a"}, {"o": 0})
+    first = submitted.submit_batch([({"p": "a"}, {"o": 1})], pending=3)
+    second = submitted.submit_batch([({"p": "a"}, {"o": 2})], pending=2)
+    assert submitted.in_flight_above(5)
+    assert not submitted.in_flight_above(6)
+    # The later batch acknowledged first: the count drops although the head batch is open.
+    submitted.acked_in(second)
+    submitted.acked_in(second)
+    assert submitted.in_flight == 4
+    assert not submitted.in_flight_above(4) and submitted.in_flight_above(3)
+    submitted.acked_in(first)
+    assert not submitted.in_flight_above(3) and submitted.in_flight_above(2)
+    submitted.acked(record)
+    submitted.acked_in(first)
+    submitted.acked_in(first)
+    assert not submitted.in_flight_above(0)
+    assert submitted.in_flight == 0
+    # Forgetting acknowledged batches does not touch what they commit.
+    assert submitted.committable() == [({"p": "a"}, {"o": 2})]

@@ -15,7 +15,7 @@ import pytest
 
 from engine._native import RingBuffer
 from engine.errors import ConnectError
-from engine.runtime.process import format_trace, load_object
+from engine.runtime.process import _MaskingStream, format_trace, load_object
 from engine.runtime.protocol import (
     Event,
     Heartbeat,
@@ -94,6 +94,46 @@ def test_trace_survives_a_cause_cycle() -> None:
     first, second = ValueError("a"), ValueError("b")
     first.__cause__, second.__cause__ = second, first
     assert format_trace(first).splitlines() == ["ValueError: a", "Caused by: ValueError: b"]
+
+
+class _Recorder:
+    """A stream that keeps each write and flush, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[str | None] = []
+
+    def write(self, text: str) -> int:
+        self.calls.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.calls.append(None)
+
+
+def test_masking_stream_writes_whole_lines_masked_once_each() -> None:
+    out = _Recorder()
+    stream = _MaskingStream(out, ["pw", "pw-long", ""])  # type: ignore[arg-type]  # write/flush suffice
+    assert stream.write('{"seqno":1,"auth":"pw-long"}\n') == len('{"seqno":1,"auth":"pw-long"}\n')
+    stream.flush()
+    assert out.calls == ['{"seqno":1,"auth":"[hidden]"}\n', None]
+    # Two lines in one write go through in one write; the unfinished third is held.
+    out.calls.clear()
+    assert stream.write("a pw\nb pw\nc p") == len("a pw\nb pw\nc p")
+    assert out.calls == ["a [hidden]\nb [hidden]\n"]
+
+
+def test_masking_stream_finds_a_secret_split_over_writes_and_flushes_what_it_holds() -> None:
+    out = _Recorder()
+    stream = _MaskingStream(out, ["pw-long", "pw"])  # type: ignore[arg-type]  # write/flush suffice
+    for part in ("x pw", "-lo", "ng y", "\n"):
+        stream.write(part)
+    assert out.calls == ["x [hidden] y\n"]
+    stream.write("tail p")
+    stream.write("w")
+    stream.flush()
+    assert out.calls == ["x [hidden] y\n", "tail [hidden]", None]
+    stream.flush()  # nothing held: only the wrapped stream's flush
+    assert out.calls[-2:] == [None, None]
 
 
 def test_load_object_forms() -> None:

@@ -334,3 +334,41 @@ def test_batch_records_refused_by_a_full_producer_queue_are_sent_once_in_order(
     assert channel.of(Metrics)[-1].counters["source_record_write_total"] == 23.0
     messages = consume(kafka_bootstrap, unique_topic, 30, timeout=5.0)
     assert [m.value() for m in messages] == [f"value-{i}".encode() for i in range(23)]
+
+
+def test_one_record_per_poll_is_sent_acknowledged_and_committed_once_each_in_order(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # VerifiableSource: a poll() per record, commit_record overridden (a delivery callback per
+    # record), a line printed when sent and again when acknowledged.
+    channel = fakes.FakeChannel()
+    config = {
+        "name": "vs",
+        "id": "0",
+        "topic": unique_topic,
+        "throughput": "-1",
+        "key.converter": JSON,
+        "value.converter": JSON,
+        "key.converter.schemas.enable": "false",
+        "value.converter.schemas.enable": "false",
+    }
+    running = Running(
+        start_task("connectors.tools.verifiable:VerifiableSourceTask", kafka_bootstrap, config), channel
+    )
+    partition = json.dumps({"id": 0}, sort_keys=True)
+    running.wait_for(lambda: latest_offsets(channel).get(partition, {}).get("seqno", -1) >= 200)
+    channel.send(Commit())  # a control reaching the loop between two polls
+    commits = len(channel.of(SourceOffsets))
+    running.wait_for(lambda: len(channel.of(SourceOffsets)) > commits)
+    running.stop()
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    sent = [p["seqno"] for p in printed if "committed" not in p]
+    acknowledged = [p["seqno"] for p in printed if p.get("committed") is True]
+    # Stop flushed the producer: every record sent was acknowledged, once, in order.
+    assert sent == list(range(len(sent)))
+    assert acknowledged == sent
+    assert latest_offsets(channel)[partition] == {"seqno": sent[-1]}
+    for event in channel.of(SourceOffsets):
+        assert [p for p, _ in event.offsets] == [{"id": 0}]
+    messages = consume(kafka_bootstrap, unique_topic, len(sent))
+    assert [(m.key(), m.value()) for m in messages] == [(b"0", str(i).encode()) for i in sent]
