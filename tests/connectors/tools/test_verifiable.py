@@ -13,6 +13,7 @@ from connectors.tools import (
     VerifiableSourceTask,
 )
 from engine.api import INT32_SCHEMA, INT64_SCHEMA, ConnectError, SinkRecord, Struct
+from tests.recording_stream import RecordingStream
 
 
 class FakeOffsets:
@@ -109,20 +110,8 @@ def test_complete_record_data_prints_the_seqno_of_its_struct(capsys: pytest.Capt
     assert committed == _kafka_line(committed=True, task=1, seqno=0, time_ms=time_ms, name="vs", topic="t")
 
 
-class _Recorder:
-    def __init__(self) -> None:
-        self.calls: list[str | None] = []
-
-    def write(self, text: str) -> int:
-        self.calls.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        self.calls.append(None)
-
-
 def test_source_flushes_every_line_as_kafka_println_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    out = _Recorder()
+    out = RecordingStream()
     task = source({})
     monkeypatch.setattr("sys.stdout", out)
     polled = task.poll()

@@ -27,6 +27,7 @@ from engine.runtime.protocol import (
     decode_event,
     encode,
 )
+from tests.recording_stream import RecordingStream
 
 FAKES = Path(__file__).parent
 
@@ -96,22 +97,8 @@ def test_trace_survives_a_cause_cycle() -> None:
     assert format_trace(first).splitlines() == ["ValueError: a", "Caused by: ValueError: b"]
 
 
-class _Recorder:
-    """A stream that keeps each write and flush, in order."""
-
-    def __init__(self) -> None:
-        self.calls: list[str | None] = []
-
-    def write(self, text: str) -> int:
-        self.calls.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        self.calls.append(None)
-
-
 def test_masking_stream_writes_whole_lines_masked_once_each() -> None:
-    out = _Recorder()
+    out = RecordingStream()
     stream = _MaskingStream(out, ["pw", "pw-long", ""])  # type: ignore[arg-type]  # write/flush suffice
     assert stream.write('{"seqno":1,"auth":"pw-long"}\n') == len('{"seqno":1,"auth":"pw-long"}\n')
     stream.flush()
@@ -123,7 +110,7 @@ def test_masking_stream_writes_whole_lines_masked_once_each() -> None:
 
 
 def test_masking_stream_finds_a_secret_split_over_writes_and_flushes_what_it_holds() -> None:
-    out = _Recorder()
+    out = RecordingStream()
     stream = _MaskingStream(out, ["pw-long", "pw"])  # type: ignore[arg-type]  # write/flush suffice
     for part in ("x pw", "-lo", "ng y", "\n"):
         stream.write(part)
