@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::convert::ConverterProps;
 use crate::pipeline::{Pipeline, RecordBatch, RecordIn, Slot};
-use crate::smt::{Props, StageConfig};
+use crate::smt::StageConfig;
 
 const COUNT: u32 = 10_000;
 const ROUNDS: usize = 200;
@@ -46,25 +46,15 @@ fn envelope_records(count: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn stage(alias: &str, type_name: &str, props: &[(&str, &str)]) -> StageConfig {
-    StageConfig {
-        alias: alias.to_owned(),
-        type_name: type_name.to_owned(),
-        props: props.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Props>(),
-        predicate: None,
-        negate: false,
-    }
-}
-
 fn chain_pipeline() -> Pipeline {
     let json: ConverterProps = [("schemas.enable".to_owned(), "true".to_owned())].into();
     let stages = vec![
-        stage(
+        StageConfig::unguarded(
             "route",
             "org.apache.kafka.connect.transforms.RegexRouter",
             &[("regex", "orders-(.*)"), ("replacement", "shop.$1")],
         ),
-        stage(
+        StageConfig::unguarded(
             "fields",
             "org.apache.kafka.connect.transforms.ReplaceField$Value",
             &[("exclude", "note"), ("renames", "customer:customer_id")],

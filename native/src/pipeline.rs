@@ -448,16 +448,6 @@ mod tests {
         [("schemas.enable".to_owned(), schemas.to_string())].into()
     }
 
-    fn stage(alias: &str, type_name: &str, props: &[(&str, &str)]) -> StageConfig {
-        StageConfig {
-            alias: alias.to_owned(),
-            type_name: type_name.to_owned(),
-            props: props.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Props>(),
-            predicate: None,
-            negate: false,
-        }
-    }
-
     fn input<'a>(topic: &'a str, value: Option<&'a [u8]>) -> RecordIn<'a> {
         RecordIn {
             topic,
@@ -473,8 +463,16 @@ mod tests {
     #[test]
     fn chain_runs_between_the_converters() {
         let stages = vec![
-            stage("route", "RegexRouter", &[("regex", "orders-(.*)"), ("replacement", "shop.$1")]),
-            stage("fields", "ReplaceField$Value", &[("exclude", "note"), ("renames", "id:order_id")]),
+            StageConfig::unguarded(
+                "route",
+                "RegexRouter",
+                &[("regex", "orders-(.*)"), ("replacement", "shop.$1")],
+            ),
+            StageConfig::unguarded(
+                "fields",
+                "ReplaceField$Value",
+                &[("exclude", "note"), ("renames", "id:order_id")],
+            ),
         ];
         let conv = ("JsonConverter", &json(true));
         let mut p = Pipeline::new(conv, conv, None, stages).unwrap();
@@ -495,7 +493,11 @@ mod tests {
         // nothing of a record may show in the next one.
         let conv = ("JsonConverter", &json(true));
         let stages = || {
-            vec![stage("fields", "ReplaceField$Value", &[("exclude", "note"), ("renames", "id:order_id")])]
+            vec![StageConfig::unguarded(
+                "fields",
+                "ReplaceField$Value",
+                &[("exclude", "note"), ("renames", "id:order_id")],
+            )]
         };
         let schema = r#"{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":true,"field":"note"},{"type":"string","optional":true,"field":"name"}],"optional":false}"#;
         let first =
@@ -542,9 +544,13 @@ mod tests {
     #[test]
     fn failures_carry_the_stage() {
         let conv = ("JsonConverter", &json(true));
-        let mut p =
-            Pipeline::new(conv, conv, None, vec![stage("mask", "MaskField$Value", &[("fields", "a")])])
-                .unwrap();
+        let mut p = Pipeline::new(
+            conv,
+            conv,
+            None,
+            vec![StageConfig::unguarded("mask", "MaskField$Value", &[("fields", "a")])],
+        )
+        .unwrap();
         let err = p.round_trip(&input("t", Some(b"{not json"))).unwrap_err();
         assert_eq!(err.stage, Stage::ValueConverter);
         let err = p.round_trip(&input("t", Some(br#"{"schema":null,"payload":null}"#))).unwrap_err();
@@ -571,9 +577,12 @@ mod tests {
     #[test]
     fn dropped_records_and_config_errors() {
         let conv = ("JsonConverter", &json(false));
-        let mut p = Pipeline::new(conv, conv, None, vec![stage("drop", "Filter", &[])]).unwrap();
+        let mut p =
+            Pipeline::new(conv, conv, None, vec![StageConfig::unguarded("drop", "Filter", &[])]).unwrap();
         assert_eq!(p.round_trip(&input("t", Some(b"1"))).unwrap(), None);
-        let err = Pipeline::new(conv, conv, None, vec![stage("r", "RegexRouter", &[])]).err().unwrap();
+        let err = Pipeline::new(conv, conv, None, vec![StageConfig::unguarded("r", "RegexRouter", &[])])
+            .err()
+            .unwrap();
         assert!(err.0.contains("transforms.r.regex"), "{err}");
         let err = Pipeline::new(("Nope", &json(false)), conv, None, vec![]).err().unwrap();
         assert!(err.0.contains("Nope"), "{err}");
@@ -587,8 +596,8 @@ mod tests {
 
         let conv = ("JsonConverter", &json(true));
         let stages = vec![
-            stage("route", "RegexRouter", &[("regex", "raw-(.*)"), ("replacement", "$1")]),
-            stage("drop", "Filter", &[]),
+            StageConfig::unguarded("route", "RegexRouter", &[("regex", "raw-(.*)"), ("replacement", "$1")]),
+            StageConfig::unguarded("drop", "Filter", &[]),
         ];
         let mut stages_with_predicate = stages;
         stages_with_predicate[1].predicate = Some(crate::smt::PredicateConfig {

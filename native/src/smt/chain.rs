@@ -48,6 +48,20 @@ pub struct StageConfig {
     pub negate: bool,
 }
 
+impl StageConfig {
+    /// A stage without a predicate, from `(key, value)` property pairs (tests and benchmarks).
+    #[must_use]
+    pub fn unguarded(alias: &str, type_name: &str, props: &[(&str, &str)]) -> Self {
+        Self {
+            alias: alias.to_owned(),
+            type_name: type_name.to_owned(),
+            props: props.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            predicate: None,
+            negate: false,
+        }
+    }
+}
+
 /// Why the chain could not be built or could not transform a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainError {

@@ -10,13 +10,7 @@ fn props(pairs: &[(&str, &str)]) -> Props {
 }
 
 fn stage(alias: &str, type_name: &str, pairs: &[(&str, &str)]) -> StageConfig {
-    StageConfig {
-        alias: alias.into(),
-        type_name: type_name.into(),
-        props: props(pairs),
-        predicate: None,
-        negate: false,
-    }
+    StageConfig::unguarded(alias, type_name, pairs)
 }
 
 fn guarded(
