@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from engine.api.config import ConfigKey, ConfigSpec, ConfigType, Importance, one_of
 
-__all__ = ["CONVERTER_SPECS", "NATIVE_PLUGINS"]
+__all__ = ["CONVERTER_SPECS", "NATIVE_PLUGINS", "native_class_name"]
 
 _CONVERTERS = "org.apache.kafka.connect.converters."
 _JSON = "org.apache.kafka.connect.json.JsonConverter"
@@ -53,6 +53,31 @@ NATIVE_PLUGINS: list[tuple[str, str]] = [
     (_STORAGE + "StringConverter", "header_converter"),
 ]
 """`(class name, plugin type)` of every plugin implemented natively."""
+
+
+def _native_names() -> dict[str, str]:
+    # What the native side accepts for each class (`native/src/convert/mod.rs`,
+    # `native/src/smt/registry.rs`): the class name, the name without Connect's package (with its
+    # `$Key`/`$Value` part), and for converters the name without its `Converter` suffix.
+    names: dict[str, str] = {}
+    for class_name, kind in NATIVE_PLUGINS:
+        short = class_name.rsplit(".", 1)[-1]
+        names[class_name] = names[short] = class_name
+        if kind in ("converter", "header_converter") and short.endswith("Converter"):
+            names[short.removesuffix("Converter")] = class_name
+    return names
+
+
+_NATIVE_NAMES = _native_names()
+
+
+def native_class_name(type_name: str) -> str:
+    """The Connect class name a native plugin's configured name stands for (`JsonConverter` →
+    `org.apache.kafka.connect.json.JsonConverter`), as Connect reports the executing class in error
+    reports and dead letter queue headers; any other name unchanged."""
+    name = type_name.strip()
+    return _NATIVE_NAMES.get(name, name)
+
 
 _CONVERTER_TYPE = ConfigKey(
     "converter.type",

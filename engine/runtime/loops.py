@@ -19,6 +19,7 @@ from engine.api.config import ConfigKey
 from engine.config.transforms import PluginConfig, converter_config, parse_transforms
 from engine.errors import ConnectError
 from engine.pipeline import Pipeline, StageError
+from engine.plugins.catalog import native_class_name
 from engine.runtime.errors import Stage
 from engine.runtime.protocol import Control, Event, SetTargetState, StartTask, StatusChanged, Stop
 from engine.worker.config import (
@@ -122,13 +123,13 @@ class PipelineClasses:
         transforms: Mapping[str, str],
     ) -> None:
         self._by_stage = {
-            Stage.KEY_CONVERTER.value: key.type_name,
-            Stage.VALUE_CONVERTER.value: value.type_name,
-            Stage.HEADER_CONVERTER.value: header.type_name
+            Stage.KEY_CONVERTER.value: native_class_name(key.type_name),
+            Stage.VALUE_CONVERTER.value: native_class_name(value.type_name),
+            Stage.HEADER_CONVERTER.value: native_class_name(header.type_name)
             if header is not None
             else "org.apache.kafka.connect.storage.SimpleHeaderConverter",
         }
-        self._transforms = dict(transforms)
+        self._transforms = {alias: native_class_name(name) for alias, name in transforms.items()}
 
     def of(self, error: StageError) -> tuple[Stage, str]:
         """The stage and the class a native failure happened in."""

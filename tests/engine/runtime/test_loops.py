@@ -11,8 +11,11 @@ import time
 
 import pytest
 
+from engine.config.transforms import PluginConfig
+from engine.pipeline import StageError
 from engine.runtime import loops
-from engine.runtime.loops import GC_THRESHOLDS, ControlWatcher, LoopTimer, tune_gc
+from engine.runtime.errors import Stage
+from engine.runtime.loops import GC_THRESHOLDS, ControlWatcher, LoopTimer, PipelineClasses, tune_gc
 from engine.runtime.protocol import Commit, SetTargetState, Stop
 from tests.engine.runtime.loop_fakes import FakeChannel
 
@@ -91,3 +94,24 @@ def test_timer_is_due_when_the_commit_or_the_metrics_report_is(monkeypatch: pyte
     assert not timer.due()  # metrics reported: next at 1010, commit at 1006
     clock.now = 1006.0
     assert timer.due() and timer.commit_due()
+
+
+def test_pipeline_classes_name_each_stage_by_its_connect_class() -> None:
+    # Connect reports the executing class by its full name (DLQ header
+    # `__connect.errors.class.name`), whatever alias the config used.
+    classes = PipelineClasses(
+        PluginConfig("JsonConverter", {}),
+        PluginConfig("org.apache.kafka.connect.storage.StringConverter", {}),
+        None,
+        {"route": "RegexRouter", "mine": "com.example.Custom"},
+    )
+    expected = {
+        "KEY_CONVERTER": "org.apache.kafka.connect.json.JsonConverter",
+        "VALUE_CONVERTER": "org.apache.kafka.connect.storage.StringConverter",
+        "HEADER_CONVERTER": "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+    }
+    for stage, class_name in expected.items():
+        assert classes.of(StageError(stage, "boom")) == (Stage(stage), class_name)
+    route = classes.of(StageError("TRANSFORMATION", "boom", "route"))
+    assert route == (Stage.TRANSFORMATION, "org.apache.kafka.connect.transforms.RegexRouter")
+    assert classes.of(StageError("TRANSFORMATION", "boom", "mine"))[1] == "com.example.Custom"
