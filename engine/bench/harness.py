@@ -1,7 +1,14 @@
 """Runs a scenario against each system on one broker and measures them the same way.
 
-For each system: plan the scenario, launch the system in its own session,
-sample its process tree, (in distributed mode) create its connectors over
+With ``repeat`` rounds (``--repeat``), round 1 runs every system once in
+order, then round 2 does (starting with the second system), and so on:
+interleaved, so a minute in which a shared host runs slow hits every system
+alike rather than one system's block of runs. Each run has fresh topics, files and state of its own
+(`BenchContext.for_round`); each system's reported figures are the medians
+of its runs (`engine.bench.stats.aggregate`), and the ratios compare those.
+
+For each run of a system: plan the scenario, launch the system in its own
+session, sample its process tree, (in distributed mode) create its connectors over
 REST once it answers, watch its output until the expected records are
 there, stop it (SIGTERM, then SIGKILL for the whole session), and turn what
 was seen into a `SystemResult`. The measured window runs from the first
@@ -32,7 +39,7 @@ from engine.bench.procstat import ProcessTreeSampler, TreeUsage
 from engine.bench.rest import ConnectorSubmitter, rest_answers
 from engine.bench.scenarios import SCENARIOS, BenchContext, Plan, Scenario
 from engine.bench.settings import Knob, Settings, apply_knob
-from engine.bench.stats import SystemResult, percentile, ratios, throughput
+from engine.bench.stats import SystemResult, aggregate, percentile, ratios, throughput
 from engine.bench.systems import SYSTEMS, Launch, System
 from engine.localkafka import BROKER_HOST, LocalKafka, LocalKafkaError
 
@@ -51,7 +58,13 @@ class Progress(Protocol):
 
     def update(self, system: str, count: int, expected: int, rate: float) -> None: ...
 
-    def finish(self, system: str, result: SystemResult) -> None: ...
+    def finish(self, system: str, result: SystemResult) -> None:
+        """``system``'s run of the current round ended with ``result``."""
+        ...
+
+    def start_round(self, index: int, rounds: int) -> None:
+        """Round ``index`` (from 1) of ``rounds`` starts; the calls that follow are about its runs."""
+        ...
 
 
 @dataclass
@@ -111,18 +124,19 @@ def run_scenario(
     timeout_s: float = 600.0,
     workdir: Path | None = None,
 ) -> BenchReport:
-    """Run ``scenario`` against each of ``systems`` in turn, on one broker.
+    """Run ``scenario`` against each of ``systems`` in turn, ``settings.repeat`` rounds, on one broker.
 
     Args:
         scenario: A name in `SCENARIOS`.
         settings: The run's parameters.
-        systems: Names in `SYSTEMS`, run in this order.
+        systems: Names in `SYSTEMS`, run in this order in every round.
         bootstrap: An existing broker; ``None`` starts a local one for the run.
-        progress: Told about each system's progress.
-        timeout_s: Longest a system may take, start-up included; it then
-            gets an error result and the run goes on with the next system.
+        progress: Told about each round and each system's progress.
+        timeout_s: Longest one run of a system may take, start-up included;
+            that run then gets an error result and the next one starts.
         workdir: Where inputs, properties, outputs and logs go, kept
-            afterwards; ``None`` uses a temporary directory removed at the end.
+            afterwards (each round's in ``round-N/`` when there are several);
+            ``None`` uses a temporary directory removed at the end.
 
     Raises:
         BenchError: Unknown scenario or system, or the broker or the
@@ -143,19 +157,39 @@ def run_scenario(
         broker = stack.enter_context(local_broker(bootstrap, workdir))
         context = BenchContext(bootstrap=broker, workdir=workdir, settings=settings)
         SCENARIOS[scenario].prepare(context)
-        for name in systems:
-            system: System = SYSTEMS[name]()
-            result = _run_system(SCENARIOS[scenario], system, context, progress, timeout_s)
-            report.results.append(result)
+        instances: dict[str, System] = {name: SYSTEMS[name]() for name in systems}
+        prepared: dict[str, str | None] = {}
+        runs: dict[str, list[SystemResult]] = {name: [] for name in systems}
+        rounds = settings.repeat
+        for index in range(1, rounds + 1):
             if progress is not None:
-                progress.finish(name, result)
+                progress.start_round(index, rounds)
+            # A single round keeps the directories and names a run has always had (DIR/<system>/).
+            round_context = context if rounds == 1 else context.for_round(index)
+            # Each round starts with the next system, so none always runs first (on a cold cache,
+            # or right after the input was written).
+            shift = (index - 1) % len(systems)
+            for name in [*systems[shift:], *systems[:shift]]:
+                if name not in prepared:
+                    prepared[name] = _prepare(instances[name])
+                failure = prepared[name]
+                if failure is None:
+                    result = _run_system(
+                        SCENARIOS[scenario], instances[name], round_context, progress, timeout_s
+                    )
+                else:
+                    result = SystemResult(system=name, error=failure)
+                runs[name].append(result)
+                if progress is not None:
+                    progress.finish(name, result)
+    report.results = [aggregate(name, runs[name]) for name in systems]
     ratios(report.results)
     return report
 
 
 @dataclass
 class SweepReport:
-    """One scenario run per value of a knob, all on one broker."""
+    """One scenario run per value of a knob (each with its own rounds), all on one broker."""
 
     scenario: str
     knob: Knob
@@ -216,13 +250,18 @@ def run_sweep(
     return SweepReport(scenario, knob, settings, points[0].machine, points)
 
 
-def _run_system(
-    scenario: Scenario, system: System, context: BenchContext, progress: Progress | None, timeout_s: float
-) -> SystemResult:
+def _prepare(system: System) -> str | None:
+    """Prepare ``system`` once per run of the scenario; return why it cannot run, or ``None``."""
     try:
         system.prepare()
     except BenchError as exc:
-        return SystemResult(system=system.name, error=str(exc))
+        return str(exc)
+    return None
+
+
+def _run_system(
+    scenario: Scenario, system: System, context: BenchContext, progress: Progress | None, timeout_s: float
+) -> SystemResult:
     workdir = context.workdir / system.name
     workdir.mkdir(parents=True, exist_ok=True)
     plan = scenario.plan(context, system.name)

@@ -2,7 +2,9 @@
 
 Plain ANSI on a terminal (no dependency): the bar redraws one line with
 ``\\r`` and erase-line; when standard error is not a terminal only one line
-per finished system is printed, so logs stay readable.
+per finished system is printed, so logs stay readable. With ``--repeat``
+both name the round, and the table shows each system's median with the
+spread of its runs.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ class ProgressBar:
         self.stream = stream if stream is not None else sys.stderr
         self.interactive = self.stream.isatty() if interactive is None else interactive
         self._last_draw = 0.0
+        self._round = ""
+
+    def start_round(self, index: int, rounds: int) -> None:
+        """Name round ``index`` of ``rounds`` on the lines that follow (nothing when there is one)."""
+        self._round = f"round {index}/{rounds}  " if rounds > 1 else ""
 
     def update(self, system: str, count: int, expected: int, rate: float) -> None:
         if not self.interactive:
@@ -49,7 +56,7 @@ class ProgressBar:
         if now - self._last_draw < _REDRAW_S and count < expected:
             return
         self._last_draw = now
-        self.stream.write(_ERASE_LINE + render_bar(system, count, expected, rate))
+        self.stream.write(_ERASE_LINE + self._round + render_bar(system, count, expected, rate))
         self.stream.flush()
 
     def finish(self, system: str, result: SystemResult) -> None:
@@ -59,7 +66,7 @@ class ProgressBar:
             line = f"{system}: failed: {first}"
         else:
             line = f"{system}: {format_rate(result.records_per_s)} records/s, {result.mb_per_s:.1f} MB/s"
-        self.stream.write(f"{prefix}{line}\n")
+        self.stream.write(f"{prefix}{self._round}{line}\n")
         self.stream.flush()
 
 
@@ -79,9 +86,15 @@ def _cell(value: float | None, digits: int = 1) -> str:
 
 
 def render_table(results: Sequence[SystemResult]) -> str:
-    """The results as an aligned text table, one ``vs <system>`` column per other system."""
+    """The results as an aligned text table, one ``vs <system>`` column per other system.
+
+    Results over several runs show records/s as ``median (min-max)`` and end
+    with a line saying how the figures were taken.
+    """
     names = [result.system for result in results]
-    headers = ["system", "records/s", "MB/s", "p50 ms", "p99 ms", "CPU s", "peak RSS MB"]
+    rounds = max((len(result.runs) for result in results), default=0)
+    rate_header = "records/s (min-max)" if rounds > 1 else "records/s"
+    headers = ["system", rate_header, "MB/s", "p50 ms", "p99 ms", "CPU s", "peak RSS MB"]
     headers += [f"vs {name}" for name in names]
     rows: list[list[str]] = []
     errors: list[str] = []
@@ -92,7 +105,7 @@ def render_table(results: Sequence[SystemResult]) -> str:
             continue
         row = [
             result.system,
-            _cell(result.records_per_s, 0),
+            _rate_cell(result),
             _cell(result.mb_per_s, 2),
             _cell(result.p50_ms),
             _cell(result.p99_ms),
@@ -105,7 +118,21 @@ def render_table(results: Sequence[SystemResult]) -> str:
     lines = [_row(headers, widths), _row(["-" * width for width in widths], widths)]
     lines += [_row(row, widths) for row in rows]
     notes = [f"{result.system}: {result.note}" for result in results if result.note]
+    if rounds > 1:
+        notes.insert(
+            0,
+            f"Medians of {rounds} interleaved runs per system; records/s (min-max) over the "
+            "successful runs; peak RSS: the highest run.",
+        )
     return "\n".join(lines + notes + errors)
+
+
+def _rate_cell(result: SystemResult) -> str:
+    cell = _cell(result.records_per_s, 0)
+    spread = result.records_per_s_range
+    if spread is None or sum(1 for run in result.runs if run.error is None) < 2:
+        return cell
+    return f"{cell} ({format_rate(spread[0])}-{format_rate(spread[1])})"
 
 
 def _ratio(value: float | None) -> str:

@@ -1,15 +1,16 @@
 """The named benchmark scenarios: their input data, connector configs, raw job and completion test.
 
 A scenario is prepared once per run (input file written, input topic
-filled), then planned once per system: each system gets its own output
-topic or file, its own connector names (so its own consumer group), and the
-same properties. ``kconnect`` and ``connect-java`` run the very same
-worker and connector properties; ``raw`` gets a job that does only the
-scenario's Kafka I/O (see `engine.bench.raw`).
+filled), then planned once per system and round (`BenchContext.for_round`):
+each system gets its own output topic or file, its own connector names (so
+its own consumer group), and the same properties. ``kconnect`` and
+``connect-java`` run the very same worker and connector properties; ``raw``
+gets a job that does only the scenario's Kafka I/O (see `engine.bench.raw`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import threading
@@ -56,6 +57,22 @@ class BenchContext:
     def name(self, label: str) -> str:
         """A topic or connector name unique to this run."""
         return f"bench-{self.run_id}-{label}"
+
+    def for_round(self, index: int) -> BenchContext:
+        """The context of round ``index`` of a repeated run (``--repeat``): the same inputs, nothing else.
+
+        Its run id, and so every name derived from it (topics, connectors and
+        their consumer groups, the raw job's group, a distributed worker's
+        group and internal topics), and its directory, and so every file a
+        plan or a system writes there (outputs, offsets files, properties,
+        logs), are the round's own: a later round finds no committed offsets,
+        stored source offsets or earlier output, and does all the work the
+        first did. `inputs` (what `Scenario.prepare` made, only ever read) is
+        the same object.
+        """
+        return dataclasses.replace(
+            self, run_id=f"{self.run_id}-r{index}", workdir=self.workdir / f"round-{index}"
+        )
 
     def create_topic(self, topic: str, partitions: int) -> None:
         # log_level 4: without it librdkafka prints an info line about the unread result event.

@@ -67,6 +67,10 @@ class Settings:
             without schemas) for ``file-source``.
         mode: ``standalone`` or ``distributed``: how ``kconnect`` and
             ``connect-java`` run (``raw`` is the same in both).
+        repeat: Rounds: every system runs this many times, interleaved
+            (round 1 runs each system once, then round 2 ...), and reports
+            the median of its runs (`engine.bench.stats.aggregate`). Not a
+            knob: a sweep repeats every point.
         worker_properties: Extra worker properties, applied last.
         connector_properties: Extra properties for every connector, applied last.
     """
@@ -78,11 +82,12 @@ class Settings:
     partitions: int = 1
     converter: str = "string"
     mode: str = "standalone"
+    repeat: int = 1
     worker_properties: Mapping[str, str] = field(default_factory=dict)
     connector_properties: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("records", "record_size", "tasks", "rate", "partitions"):
+        for name in ("records", "record_size", "tasks", "rate", "partitions", "repeat"):
             value = getattr(self, name)
             if value <= 0:
                 raise SettingsError(f"{name.replace('_', '-')} must be a positive number, not {value}")
@@ -100,6 +105,7 @@ class Settings:
             "partitions": self.partitions,
             "converter": self.converter,
             "mode": self.mode,
+            "repeat": self.repeat,
             "worker_properties": dict(self.worker_properties),
             "connector_properties": dict(self.connector_properties),
         }

@@ -9,6 +9,7 @@ import pytest
 
 from engine.bench import cli
 from engine.bench.settings import SettingsError
+from engine.bench.stats import SystemResult, aggregate
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +50,27 @@ def test_mode_flag_reaches_the_settings() -> None:
     assert cli._settings(_parser().parse_args(["bench", "run", "file-source"])).mode == "standalone"
     with pytest.raises(SystemExit):
         _parser().parse_args(["bench", "run", "file-source", "--mode", "cluster"])
+
+
+def test_repeat_flag_reaches_the_settings_of_both_commands() -> None:
+    for action in (["run"], ["sweep", "--knob", "tasks=1,2"]):
+        args = _parser().parse_args(["bench", *action[:1], "file-source", *action[1:], "--repeat", "3"])
+        assert cli._settings(args).repeat == 3
+    assert cli._settings(_parser().parse_args(["bench", "run", "file-source"])).repeat == 1
+    for bad in ("0", "two"):
+        with pytest.raises(SystemExit):
+            _parser().parse_args(["bench", "run", "file-source", "--repeat", bad])
+
+
+def test_exit_status_is_1_when_any_run_failed_even_if_the_others_give_figures() -> None:
+    ok = SystemResult("raw", records_per_s=10.0)
+    broken = SystemResult("raw", error="raw exited with status 1")
+    assert cli._status([aggregate("kconnect", [ok, ok]), aggregate("raw", [ok, ok])]) == 0
+    partly = aggregate("raw", [ok, broken])
+    assert partly.error is None  # it has figures...
+    assert cli._status([aggregate("kconnect", [ok, ok]), partly]) == 1  # ...but a run failed
+    assert cli._status([aggregate("raw", [broken])]) == 1
+    assert cli._status([broken]) == 1
 
 
 def test_sweep_needs_a_knob() -> None:

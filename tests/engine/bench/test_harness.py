@@ -12,6 +12,7 @@ from confluent_kafka import Consumer, TopicPartition
 from engine.bench import cli
 from engine.bench.harness import run_scenario, run_sweep
 from engine.bench.settings import Knob, Settings
+from engine.bench.stats import SystemResult
 from engine.config import properties
 
 pytestmark = pytest.mark.integration
@@ -23,16 +24,20 @@ ISSUE_KEYS = {"system", "records_per_s", "mb_per_s", "p50_ms", "p99_ms", "cpu_s"
     ("scenario", "settings"),
     [
         ("file-source", Settings(records=5_000, converter="json")),
-        ("file-sink-smt", Settings(records=5_000)),
+        # Two rounds: the second must read the whole input topic again, in a group of its own.
+        ("file-sink-smt", Settings(records=5_000, repeat=2)),
         ("tasks-scaling", Settings(records=6_000, tasks=2)),
     ],
 )
 def test_raw_moves_every_record_of_each_scenario(
     scenario: str, settings: Settings, kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    report = run_scenario(scenario, settings, ["raw"], bootstrap=kafka_bootstrap, workdir=tmp_path)
+    report = run_scenario(
+        scenario, settings, ["raw"], bootstrap=kafka_bootstrap, timeout_s=120, workdir=tmp_path
+    )
     (result,) = report.results
-    assert result.error is None, result.error
+    assert result.failed_runs == 0, [run.error for run in result.runs]
+    assert len(result.runs) == settings.repeat
     assert result.records_per_s > 0 and result.mb_per_s > 0
     assert result.peak_rss_mb > 5 and result.cpu_total_s > 0
     assert result.p50_ms is None  # only end-to-end measures latency
@@ -41,9 +46,10 @@ def test_raw_moves_every_record_of_each_scenario(
     assert {"cpu", "cores", "memory_gib", "kernel", "python", "java"} <= set(document["machine"])
     assert set(document["results"][0]) >= ISSUE_KEYS
     if scenario == "file-sink-smt":
-        lines = (tmp_path / "file-sink-smt-raw.txt").read_text().splitlines()
-        assert len(lines) == settings.records
-        assert json.loads(lines[0])["payload"]["id"] == 0
+        for index in (1, 2):
+            lines = (tmp_path / f"round-{index}" / "file-sink-smt-raw.txt").read_text().splitlines()
+            assert len(lines) == settings.records
+            assert json.loads(lines[0])["payload"]["id"] == 0
 
 
 def test_raw_end_to_end_measures_latency(kafka_bootstrap: str, tmp_path: Path) -> None:
@@ -100,22 +106,80 @@ def test_raw_and_connect_java_on_file_source(kafka_bootstrap: str, tmp_path: Pat
     assert worker["value.converter"] == "org.apache.kafka.connect.storage.StringConverter"
 
 
+class _RecordedProgress:
+    """Keeps the order in which runs finished, by round."""
+
+    def __init__(self) -> None:
+        self.round = 0
+        self.finished: list[tuple[int, str]] = []
+
+    def update(self, system: str, count: int, expected: int, rate: float) -> None:
+        return None
+
+    def finish(self, system: str, result: SystemResult) -> None:
+        self.finished.append((self.round, system))
+
+    def start_round(self, index: int, rounds: int) -> None:
+        assert rounds == 2
+        self.round = index
+
+
+def _end_offset(bootstrap: str, topic: str) -> int:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-test-reader"})
+    try:
+        return int(consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1])
+    finally:
+        consumer.close()
+
+
 @pytest.mark.slow
-def test_kconnect_and_raw_on_file_source(kafka_bootstrap: str, tmp_path: Path) -> None:
+def test_kconnect_and_raw_on_file_source_repeated_in_interleaved_rounds(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    records = 20_000
+    progress = _RecordedProgress()
     report = run_scenario(
         "file-source",
-        Settings(records=20_000),
+        Settings(records=records, repeat=2),
         ["kconnect", "raw"],
         bootstrap=kafka_bootstrap,
+        progress=progress,
+        timeout_s=120,
         workdir=tmp_path,
     )
+    # Interleaved, and each round starts with the next system.
+    assert progress.finished == [(1, "kconnect"), (1, "raw"), (2, "raw"), (2, "kconnect")]
     kconnect, raw = report.results
-    assert kconnect.error is None, kconnect.error
-    assert raw.error is None, raw.error
+    assert kconnect.failed_runs == 0, [run.error for run in kconnect.runs]
+    assert raw.failed_runs == 0, [run.error for run in raw.runs]
     assert kconnect.rest_ready_s is not None
     # The supervisor, the forkserver, the connector and the task processes are all counted.
     assert kconnect.peak_rss_mb > raw.peak_rss_mb
-    assert set(kconnect.ratios) == {"raw"}
+    for result in (kconnect, raw):
+        assert len(result.runs) == 2
+        rates = [run.records_per_s for run in result.runs]
+        assert result.records_per_s == pytest.approx(sum(rates) / 2)  # the median of two
+        assert result.records_per_s_range == (min(rates), max(rates))
+        assert all(0 < run.records <= records for run in result.runs)
+    assert kconnect.ratios == {"raw": pytest.approx(kconnect.records_per_s / raw.records_per_s)}
+    # Each run did the whole job on state of its own: the topic it filled holds every line of
+    # the input, and kconnect's second run started from an empty offsets file rather than the
+    # first run's, which would have left it nothing to read.
+    topics = set()
+    for index in (1, 2):
+        round_dir = tmp_path / f"round-{index}"
+        worker = properties.load(round_dir / "kconnect" / "worker.properties")
+        assert worker["offset.storage.file.filename"] == str(round_dir / "kconnect" / "offsets")
+        connector = properties.load(round_dir / "kconnect" / "connector-0.properties")
+        raw_job = json.loads((round_dir / "raw" / "raw-job.json").read_text())
+        assert connector["file"] == raw_job["file"] == str(tmp_path / "input.txt")  # written once
+        for topic in (connector["topic"], raw_job["topic"]):
+            assert _end_offset(kafka_bootstrap, topic) == records, topic
+            topics.add(topic)
+    assert len(topics) == 4
+    document = json.loads(json.dumps(report.as_json()))
+    assert document["settings"]["repeat"] == 2
+    assert [[run["round"] for run in result["runs"]] for result in document["results"]] == [[1, 2], [1, 2]]
 
 
 def _config_topic_keys(bootstrap: str, topic: str) -> list[str]:

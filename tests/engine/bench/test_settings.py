@@ -84,6 +84,17 @@ def test_settings_json_lists_everything() -> None:
         "partitions": 1,
         "converter": "string",
         "mode": "standalone",
+        "repeat": 1,
         "worker_properties": {},
         "connector_properties": {},
     }
+
+
+def test_repeat_is_a_positive_setting_and_not_a_knob() -> None:
+    assert Settings(repeat=3).as_json()["repeat"] == 3
+    with pytest.raises(SettingsError, match="repeat must be a positive number, not 0"):
+        Settings(repeat=0)
+    # A sweep repeats every point; varying the repeat count itself measures nothing.
+    with pytest.raises(SettingsError, match="unknown knob 'repeat'"):
+        parse_knob("repeat=1,3")
+    assert apply_knob(Settings(repeat=2), "tasks", "4").repeat == 2  # each point keeps the rounds
