@@ -9,10 +9,37 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import overload
 
-__all__ = ["SECRET_MASK", "mask_secrets"]
+__all__ = ["SECRET_MASK", "SecretMasker", "mask_secrets"]
 
 SECRET_MASK = "[hidden]"
 """What a secret is replaced with: Connect's text for a hidden password."""
+
+
+class SecretMasker:
+    """Masks a fixed set of secrets, sorted once: for the loggers and streams that mask every
+    line they pass on. Longest first, as a secret may contain another; empty secrets are ignored."""
+
+    __slots__ = ("_secrets",)
+
+    def __init__(self, secrets: Collection[str]) -> None:
+        self._secrets = tuple(sorted((s for s in secrets if s), key=len, reverse=True))
+
+    def __bool__(self) -> bool:
+        return bool(self._secrets)
+
+    @overload
+    def mask(self, text: str) -> str: ...
+    @overload
+    def mask(self, text: None) -> None: ...
+    @overload
+    def mask(self, text: str | None) -> str | None: ...
+    def mask(self, text: str | None) -> str | None:
+        """`text` with every secret replaced by `[hidden]`; None stays None."""
+        if not text:
+            return text
+        for secret in self._secrets:
+            text = text.replace(secret, SECRET_MASK)
+        return text
 
 
 @overload
@@ -24,8 +51,4 @@ def mask_secrets(text: str | None, secrets: Collection[str]) -> str | None: ...
 def mask_secrets(text: str | None, secrets: Collection[str]) -> str | None:
     """`text` with every secret value replaced by `[hidden]`, longest first (a secret may contain
     another). Empty secrets are ignored; None stays None."""
-    if not text:
-        return text
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, SECRET_MASK)
-    return text
+    return SecretMasker(secrets).mask(text)

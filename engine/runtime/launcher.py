@@ -58,7 +58,7 @@ from engine.runtime.protocol import (
     decode_event,
     encode,
 )
-from engine.secrets import mask_secrets
+from engine.secrets import SecretMasker
 
 if TYPE_CHECKING:
     from engine.worker.config import WorkerConfig
@@ -209,7 +209,7 @@ class InstanceHandle:
         self._ring_names = (control.name, events.name)
         self._rings_unlinked = False
         self._heartbeat_timeout_ms = heartbeat_timeout_ms
-        self._secrets = sorted((s for s in secrets if s), key=len, reverse=True)
+        self._masker = SecretMasker(secrets)
         self._on_end = on_end
         self._queue: asyncio.Queue[InstanceEvent] = asyncio.Queue()
         self._done: asyncio.Future[Exited] = self._loop.create_future()
@@ -376,7 +376,7 @@ class InstanceHandle:
                 self._loop.call_soon_threadsafe(self._on_reader_done)
 
     def _scrub(self, text: str | None) -> str | None:
-        return mask_secrets(text, self._secrets)
+        return self._masker.mask(text)
 
     def _on_frames(self, frames: list[bytes]) -> None:
         if not self._rings_unlinked:

@@ -34,7 +34,7 @@ from engine.errors import ConnectError
 from engine.logger_levels import Loggers
 from engine.runtime.channel import Channel
 from engine.runtime.protocol import Heartbeat, StartConnector, StartTask, StatusChanged, Stopped
-from engine.secrets import SECRET_MASK, mask_secrets
+from engine.secrets import SecretMasker, mask_secrets
 
 __all__ = [
     "HEARTBEAT_INTERVAL_S",
@@ -131,20 +131,20 @@ class _SecretFilter(logging.Filter):
 
     def __init__(self, secrets: Collection[str]) -> None:
         super().__init__()
-        self._secrets = sorted((s for s in secrets if s), key=len, reverse=True)
+        self._masker = SecretMasker(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
+        if not self._masker:
             return True
-        record.msg = mask_secrets(record.getMessage(), self._secrets)
+        record.msg = self._masker.mask(record.getMessage())
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         record.exc_info = None
         if record.exc_text:
-            record.exc_text = mask_secrets(record.exc_text, self._secrets)
+            record.exc_text = self._masker.mask(record.exc_text)
         if record.stack_info:
-            record.stack_info = mask_secrets(record.stack_info, self._secrets)
+            record.stack_info = self._masker.mask(record.stack_info)
         return True
 
 
@@ -159,16 +159,9 @@ class _MaskingStream:
 
     def __init__(self, stream: IO[str], secrets: Collection[str]) -> None:
         self._stream = stream
-        # Longest first, as `mask_secrets` does (a secret may contain another), sorted once here
-        # rather than on every write.
-        self._secrets = tuple(sorted((s for s in secrets if s), key=len, reverse=True))
+        self._mask = SecretMasker(secrets).mask
         self._pending = ""
         self._lock = threading.Lock()
-
-    def _mask(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, SECRET_MASK)
-        return text
 
     def write(self, text: str) -> int:
         with self._lock:
