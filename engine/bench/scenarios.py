@@ -27,6 +27,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]  # NewTopic is
 
 from engine.bench.observe import FileOutput, Output, TopicOutput, latency_line
 from engine.bench.settings import Settings
+from engine.runtime.clients import CONSUMER_DEFAULTS, FETCH_QUEUE_BACKOFF
 
 __all__ = ["SCENARIOS", "BenchContext", "Feeder", "Plan", "Scenario", "scenario_names"]
 
@@ -203,7 +204,13 @@ def _raw_job(context: BenchContext, kind: str, **fields: object) -> dict[str, ob
         "kind": kind,
         "bootstrap": context.bootstrap,
         "producer": {k.removeprefix("producer."): v for k, v in worker.items() if k.startswith("producer.")},
-        "consumer": {k.removeprefix("consumer."): v for k, v in worker.items() if k.startswith("consumer.")},
+        # The one librdkafka default kconnect's sink consumers change (engine/runtime/clients.py):
+        # without it, the ceiling itself stalled for up to a second whenever its prefetch queue
+        # filled (raw's file-sink-smt figures ranged over 0.2M-0.8M records/s).
+        "consumer": {
+            FETCH_QUEUE_BACKOFF: CONSUMER_DEFAULTS[FETCH_QUEUE_BACKOFF],
+            **{k.removeprefix("consumer."): v for k, v in worker.items() if k.startswith("consumer.")},
+        },
         **fields,
     }
 

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from typing import Literal
 
 __all__ = [
+    "CONSUMER_DEFAULTS",
+    "FETCH_QUEUE_BACKOFF",
     "ClientKind",
     "admin_config",
     "consumer_config",
@@ -59,10 +61,17 @@ PRODUCER_DEFAULTS: dict[str, str] = {
     "partitioner": "murmur2_random",
     "linger.ms": "5",
 }
+FETCH_QUEUE_BACKOFF = "fetch.queue.backoff.ms"
 # Connect compat: `Worker.baseConsumerConfigs` (byte-array deserializers are implicit here).
 CONSUMER_DEFAULTS: dict[str, str] = {
     "enable.auto.commit": "false",
     "auto.offset.reset": "earliest",
+    # Not Connect's, librdkafka's: once a partition's prefetch queue is full (queued.min.messages),
+    # its next fetch waits this long, 1000 ms by default. A sink slower than its fetcher (nearly all
+    # are) drains the queue well within that and then stalls for the rest: the FileStream sink ran
+    # at a third of its speed (bench/README.md). Java's consumer fetches again as soon as its buffer
+    # is drained; a short backoff does the same.
+    FETCH_QUEUE_BACKOFF: "10",
 }
 
 # Every property librdkafka 2.16 accepts from a string, by client ("*" both, "C" consumer,

@@ -46,6 +46,15 @@ def test_consumer_group_and_defaults() -> None:
     assert override["group.id"] == "mine"
 
 
+def test_sink_consumers_refetch_soon_after_their_prefetch_queue_drains() -> None:
+    # librdkafka's default (1000 ms) stalls any sink slower than its fetcher.
+    assert consumer_config({}, {}, connector_name="sink", task=0)["fetch.queue.backoff.ms"] == "10"
+    worker = {"consumer.fetch.queue.backoff.ms": "200"}
+    assert consumer_config(worker, {}, connector_name="sink", task=0)["fetch.queue.backoff.ms"] == "200"
+    connector = {"consumer.override.fetch.queue.backoff.ms": "50"}
+    assert consumer_config(worker, connector, connector_name="sink", task=0)["fetch.queue.backoff.ms"] == "50"
+
+
 def test_dlq_and_admin_client_ids() -> None:
     assert (
         dlq_producer_config({}, {}, connector_name="c", task=3)["client.id"] == "connector-dlq-producer-c-3"
