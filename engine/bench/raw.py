@@ -29,10 +29,12 @@ from confluent_kafka import Consumer, KafkaError, Producer
 __all__ = ["main"]
 
 _PRODUCE_BATCH = 10_000
-# Connect's max.poll.records default, and kconnect's sink batch. Batches of 10,000 (~4.4 MB of
+# Connect's max.poll.records default, and kconnect's sink batch; `consumer.max.poll.records` in the
+# run's worker properties sets it, as it does for both workers. Batches of 10,000 (~4.4 MB of
 # file-sink-smt envelopes) ran at about half the rate for 2.5x the CPU: each batch's Message objects and
 # joined buffer miss the caches and fault fresh pages in (bench/README.md, "The raw ceiling").
 _CONSUME_BATCH = 500
+_MAX_POLL_RECORDS = "max.poll.records"
 _READ_CHUNK = 1 << 20
 _TAIL_INTERVAL_S = 0.002
 _PIPE_CONSUME_S = 0.005
@@ -47,16 +49,20 @@ def _producer(job: dict[str, Any]) -> Producer:
     return Producer({"bootstrap.servers": job["bootstrap"], **job.get("producer", {})})
 
 
-def _consumer(job: dict[str, Any]) -> Consumer:
+def _consumer(job: dict[str, Any]) -> tuple[Consumer, int]:
+    """The job's consumer, subscribed, and how many records to consume at a time."""
+    settings = dict(job.get("consumer", {}))
+    # A Java consumer setting librdkafka does not know: the job applies it to consume() itself.
+    batch = int(settings.pop(_MAX_POLL_RECORDS, _CONSUME_BATCH))
     config = {
         "bootstrap.servers": job["bootstrap"],
         "group.id": job["group"],
         "auto.offset.reset": "earliest",
-        **job.get("consumer", {}),
+        **settings,
     }
     consumer = Consumer(config)
     consumer.subscribe([job["topic"]])
-    return consumer
+    return consumer, batch
 
 
 def produce_all(producer: Producer, topic: str, messages: list[dict[str, Any]]) -> None:
@@ -99,13 +105,13 @@ def file_to_topic(job: dict[str, Any]) -> None:
 
 
 def topic_to_file(job: dict[str, Any]) -> None:
-    consumer = _consumer(job)
+    consumer, batch = _consumer(job)
     wanted = int(job["records"])
     written = 0
     try:
         with open(job["file"], "ab", buffering=0) as sink:
             while written < wanted:
-                values = _values(consumer.consume(num_messages=_CONSUME_BATCH, timeout=0.5))
+                values = _values(consumer.consume(num_messages=batch, timeout=0.5))
                 if values:
                     sink.write(b"\n".join(values) + b"\n")
                     written += len(values)
@@ -151,14 +157,14 @@ def file_pipe(job: dict[str, Any]) -> None:
     failure: list[BaseException] = []
     tail = threading.Thread(target=_tail_into, args=(job, stop, failure), name="raw-tail")
     tail.start()
-    consumer = _consumer(job)
+    consumer, batch = _consumer(job)
     wanted = int(job["records"])
     written = 0
     try:
         with open(job["output"], "ab", buffering=0) as sink:
             while written < wanted and not stop.is_set():
                 # Short: consume() waits for a full batch or the timeout, which adds to latency here.
-                values = _values(consumer.consume(num_messages=_CONSUME_BATCH, timeout=_PIPE_CONSUME_S))
+                values = _values(consumer.consume(num_messages=batch, timeout=_PIPE_CONSUME_S))
                 if values:
                     sink.write(b"\n".join(values) + b"\n")
                     written += sum(1 for value in values if not value.startswith(b"w"))

@@ -21,6 +21,8 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
+from engine.errors import ConfigError
+
 __all__ = [
     "CONSUMER_DEFAULTS",
     "FETCH_QUEUE_BACKOFF",
@@ -29,6 +31,7 @@ __all__ = [
     "consumer_config",
     "consumer_group_id",
     "dlq_producer_config",
+    "max_poll_records",
     "producer_config",
     "to_librdkafka",
 ]
@@ -269,6 +272,38 @@ def consumer_config(
         CLIENT_ID_CONFIG: f"connector-consumer-{connector_name}-{task}",
     }
     return _layered("consumer", worker, connector, defaults)
+
+
+MAX_POLL_RECORDS_CONFIG = "max.poll.records"
+MAX_POLL_RECORDS_DEFAULT = 500
+
+
+def max_poll_records(worker: Mapping[str, str], connector: Mapping[str, str]) -> int:
+    """How many records a sink task consumes at a time: the Java consumer's `max.poll.records`,
+    which librdkafka has no equivalent of, so the task applies it to `consume()` itself. The
+    connector's `consumer.override.` setting wins over the worker's `consumer.` one; Connect's
+    default is 500.
+
+    Raises:
+        ConfigError: not an integer of at least 1, in Kafka's words.
+    """
+    text = connector.get(
+        _OVERRIDE_PREFIX["consumer"] + MAX_POLL_RECORDS_CONFIG,
+        worker.get(_WORKER_PREFIX["consumer"] + MAX_POLL_RECORDS_CONFIG),
+    )
+    if text is None:
+        return MAX_POLL_RECORDS_DEFAULT
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ConfigError(
+            f"Invalid value {text} for configuration {MAX_POLL_RECORDS_CONFIG}: Not a number of type INT"
+        ) from None
+    if value < 1:
+        raise ConfigError(
+            f"Invalid value {value} for configuration {MAX_POLL_RECORDS_CONFIG}: Value must be at least 1"
+        )
+    return value
 
 
 def admin_config(

@@ -2,7 +2,8 @@
 
 Connect compat: `WorkerSinkTask`. The consumer joins group `connect-{connector}` (or
 `consumer.override.group.id`) and subscribes to `topics` or `topics.regex`; assigned partitions
-are opened, revoked ones committed and closed. Each `consume(500)` batch goes through the
+are opened, revoked ones committed and closed. Each `consume(max.poll.records)` batch (500 unless
+`consumer.max.poll.records`/`consumer.override.max.poll.records` say otherwise) goes through the
 converters and the chain in one native call, which reads the consumed messages itself, and then
 to `put()` as a `SinkRecords` batch whose records are built only when the task touches them. A
 `RetriableError` from `put()` pauses every partition (the consumer keeps polling, so the task
@@ -25,7 +26,7 @@ from engine.api.records import SinkRecord
 from engine.api.task import SinkTask, SinkTaskContext, TopicPartition
 from engine.errors import ConfigError, ConnectError, RetriableError
 from engine.pipeline import RawRecord, SinkBatch
-from engine.runtime.clients import consumer_config
+from engine.runtime.clients import consumer_config, max_poll_records
 from engine.runtime.dlq import DeadLetterQueueReporter
 from engine.runtime.errors import (
     ERRANT_RECORD_CLASS,
@@ -54,7 +55,6 @@ logger = logging.getLogger("engine.runtime.sink")
 
 TOPICS_CONFIG = "topics"
 TOPICS_REGEX_CONFIG = "topics.regex"
-CONSUME_BATCH = 500
 CONSUME_WAIT_S = 0.5
 REDELIVERY_BACKOFF_S = 1.0
 COOPERATIVE = "cooperative-sticky"
@@ -156,6 +156,8 @@ class SinkTaskRunner:
         settings = consumer_config(
             start.worker, start.connector_config, connector_name=start.connector, task=start.task
         )
+        # Connect compat: `max.poll.records` (500) is each batch's size, as the Java consumer's poll.
+        self._batch_size = max_poll_records(start.worker, start.connector_config)
         self._cooperative = COOPERATIVE in settings.get("partition.assignment.strategy", "")
         self._settings: dict[str, str | int | float | bool] = dict(settings)
         self._consumer: Consumer | None = None
@@ -285,7 +287,7 @@ class SinkTaskRunner:
         else:
             wait = CONSUME_WAIT_S
         wait = min(wait, CONSUME_WAIT_S, self._timer.until_commit())
-        messages = consumer.consume(CONSUME_BATCH, wait)
+        messages = consumer.consume(self._batch_size, wait)
         self._raise_callback_failure()
         if self._target.paused or self._paused_for_redelivery:
             # Records fetched before the pause took effect are read again after it.

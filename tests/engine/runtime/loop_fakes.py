@@ -118,10 +118,12 @@ class CollectingSinkTask(SinkTask):
     `rewind` = N seeks every opened partition to offset N."""
 
     PUT: ClassVar[list[SinkRecord]] = []
+    BATCHES: ClassVar[list[int]] = []
     EVENTS: ClassVar[list[str]] = []
 
     def start(self, props: Mapping[str, str]) -> None:
         CollectingSinkTask.PUT = []
+        CollectingSinkTask.BATCHES = []
         CollectingSinkTask.EVENTS = ["start"]
         self._fail = props.get("fail", "")
         self._retriable = int(self._fail.split(":")[1]) if self._fail.startswith("retriable:") else 0
@@ -154,6 +156,7 @@ class CollectingSinkTask(SinkTask):
                 self.context.report_errant(record, ValueError(f"bad {record.value}"))
             return
         CollectingSinkTask.PUT.extend(records)
+        CollectingSinkTask.BATCHES.append(len(records))
 
     def stop(self) -> None:
         CollectingSinkTask.EVENTS.append("stop")

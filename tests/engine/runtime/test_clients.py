@@ -5,10 +5,12 @@ import logging
 import pytest
 from confluent_kafka import Consumer, Producer
 
+from engine.errors import ConfigError
 from engine.runtime.clients import (
     admin_config,
     consumer_config,
     dlq_producer_config,
+    max_poll_records,
     producer_config,
     to_librdkafka,
 )
@@ -126,3 +128,25 @@ def test_librdkafka_accepts_every_framework_config() -> None:
     worker = {"bootstrap.servers": "127.0.0.1:1", "consumer.fetch.max.wait.ms": "100"}
     Producer(dict(producer_config(worker, {}, connector_name="c", task=0)))
     Consumer(dict(consumer_config(worker, {}, connector_name="c", task=0))).close()
+
+
+def test_max_poll_records_comes_from_the_connector_override_then_the_worker() -> None:
+    assert max_poll_records({}, {}) == 500
+    worker = {"consumer.max.poll.records": "2000"}
+    assert max_poll_records(worker, {}) == 2000
+    assert max_poll_records(worker, {"consumer.override.max.poll.records": " 10 "}) == 10
+    # A Java-only key: never handed to librdkafka.
+    assert "max.poll.records" not in consumer_config(worker, {}, connector_name="s", task=0)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("lots", "Invalid value lots for configuration max.poll.records: Not a number of type INT"),
+        ("0", "Invalid value 0 for configuration max.poll.records: Value must be at least 1"),
+    ],
+)
+def test_max_poll_records_refuses_what_kafka_refuses(value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        max_poll_records({"consumer.max.poll.records": value}, {})
+    assert str(raised.value) == message

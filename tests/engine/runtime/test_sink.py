@@ -115,6 +115,27 @@ def test_stop_flushes_and_commits(fakes: Any, kafka_bootstrap: str, unique_topic
     assert fakes.CollectingSinkTask.EVENTS[-2:] == [f"close:{[(unique_topic, 0)]}", "stop"]
 
 
+def test_max_poll_records_sets_the_batch_size_of_put(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str
+) -> None:
+    # Connect compat: the Java consumer's max.poll.records bounds each put(); librdkafka has no
+    # such setting, so the task applies it itself.
+    create_topic(kafka_bootstrap, unique_topic)
+    produce(kafka_bootstrap, unique_topic, [(None, b"v%d" % i, []) for i in range(10)])
+    config = {
+        "topics": unique_topic,
+        "key.converter": STRING,
+        "value.converter": STRING,
+        "consumer.override.max.poll.records": "3",
+    }
+    start = start_task("loop_fakes:CollectingSinkTask", kafka_bootstrap, config, uuid.uuid4().hex)
+    running = Running(start, fakes.FakeChannel())
+    running.wait_for(lambda: len(fakes.CollectingSinkTask.PUT) == 10)
+    running.stop()
+    assert max(fakes.CollectingSinkTask.BATCHES) == 3
+    assert [r.value for r in fakes.CollectingSinkTask.PUT] == [f"v{i}" for i in range(10)]
+
+
 def test_paused_sink_delivers_nothing_until_resumed(
     fakes: Any, kafka_bootstrap: str, unique_topic: str
 ) -> None:
