@@ -8,10 +8,10 @@
 //! name (`KEY_CONVERTER`, `VALUE_CONVERTER`, `HEADER_CONVERTER`, `TRANSFORMATION`) and never
 //! stops the rest of the batch.
 
-use crate::convert::{build_converter, Converter, ConverterProps, HeaderConverter};
-use crate::data::{Header, Record};
+use crate::convert::{build_converter, store, Converter, ConverterProps, HeaderConverter};
+use crate::data::{Header, Record, Value};
 use crate::errors::ConvertError;
-use crate::smt::{ChainError, StageConfig, TransformChain};
+use crate::smt::{ChainError, Leftovers, StageConfig, TransformChain};
 
 /// A record in serialized form, borrowed from the caller (e.g. Python `bytes` objects).
 #[derive(Debug, Clone, Copy)]
@@ -106,6 +106,8 @@ pub struct Pipeline {
     /// and putting it back moves a pointer, not the ~180-byte record (two `memcpy` calls per
     /// record, `perf::perf_chain` under callgrind).
     scratch: Option<Box<Record>>,
+    /// What the chain dropped from the record being read, on its way back to the converters.
+    leftovers: Leftovers,
 }
 
 impl Pipeline {
@@ -128,7 +130,7 @@ impl Pipeline {
             None => HeaderConverter::Simple,
         };
         let chain = TransformChain::new(stages).map_err(|e| PipelineConfigError(e.message))?;
-        Ok(Self { key, value, header, chain, scratch: None })
+        Ok(Self { key, value, header, chain, scratch: None, leftovers: Leftovers::default() })
     }
 
     /// Deprecation warnings from building the chain.
@@ -156,7 +158,10 @@ impl Pipeline {
             .value
             .to_connect(input.topic, input.value)
             .map_err(|e| RecordError::convert(Stage::ValueConverter, &e))?;
-        record.headers.clear();
+        // Clearing even an empty vector calls the headers' out-of-line drop.
+        if !record.headers.is_empty() {
+            record.headers.clear();
+        }
         for (key, bytes) in input.headers {
             let (schema, value) = self
                 .header
@@ -170,11 +175,20 @@ impl Pipeline {
         record.offset = input.offset;
         record.timestamp = input.timestamp;
         record.key_schema = key_schema;
-        record.key = key;
+        store(&mut record.key, key);
         record.value_schema = value_schema;
-        record.value = value;
+        store(&mut record.value, value);
         // In place: the record is not moved through the chain stage by stage.
-        self.chain.apply_in_place(record).map_err(RecordError::chain)
+        let kept = self.chain.apply_exclusive(record, &mut self.leftovers).map_err(RecordError::chain);
+        // The dropped parts came from these converters' `to_connect`: they can take them back
+        // now, in time for the next record.
+        for value in self.leftovers.key.drain(..) {
+            self.key.recycle(value);
+        }
+        for value in self.leftovers.value.drain(..) {
+            self.value.recycle(value);
+        }
+        kept
     }
 
     /// Serializes a (transformed) record's key and value with the same converters into `key` and
@@ -269,17 +283,29 @@ impl Pipeline {
         // The converters keep what the next record can reuse; no schema or header outlives its
         // batch here.
         record.key_schema = None;
-        self.key.recycle(std::mem::take(&mut record.key));
         record.value_schema = None;
-        self.value.recycle(std::mem::take(&mut record.value));
-        record.headers.clear();
+        // A null (a record without a key, usually) holds nothing to reuse: no call for it.
+        match std::mem::take(&mut record.key) {
+            null @ Value::Null => std::mem::forget(null),
+            key => self.key.recycle(key),
+        }
+        match std::mem::take(&mut record.value) {
+            null @ Value::Null => std::mem::forget(null),
+            value => self.value.recycle(value),
+        }
+        if !record.headers.is_empty() {
+            record.headers.clear();
+        }
         self.scratch = Some(record);
     }
 
     /// Runs one record a source task produced through the chain and then the converters (Connect's
     /// order for sources), appending the outcome to `batch`.
     pub fn source_into(&mut self, mut record: Record, batch: &mut RecordBatch) {
-        let slot = match self.chain.apply_in_place(&mut record) {
+        let kept = self.chain.apply_exclusive(&mut record, &mut self.leftovers);
+        // The task built these values, not a converter: there is nothing to give them back to.
+        self.leftovers.clear();
+        let slot = match kept {
             Ok(true) => match self.append(&record, batch) {
                 Ok(entry) => Slot::Record(entry),
                 Err(err) => Slot::Failed(err),
@@ -520,6 +546,8 @@ mod tests {
         let mut batch = RecordBatch::default();
         p.sink_all(inputs.iter().copied(), &mut batch);
         assert_eq!(batch.slots.len(), inputs.len());
+        // Every dropped note went back to the value converter at once.
+        assert!(p.leftovers.key.is_empty() && p.leftovers.value.is_empty());
         for (slot, input) in batch.slots.iter().zip(&inputs) {
             let expected = Pipeline::new(conv, conv, None, stages()).unwrap().round_trip(input);
             match (slot, expected) {

@@ -42,6 +42,29 @@ pub const HEADER_CONVERTER_CLASSES: &[&str] = &[
     STRING_CONVERTER_CLASS,
 ];
 
+/// `*slot = value`, with the old value dropped in line when it holds no allocation (a null, a
+/// number, a logical date): `*slot = value` calls the out-of-line drop of `Value` whatever the
+/// old value is, ~20 instructions a field on the record paths (`perf::perf_chain`).
+// Always inlined: called once a field, it is a tag test where inlined and a call where not.
+#[allow(clippy::inline_always)]
+#[inline(always)]
+pub(crate) fn store(slot: &mut Value, value: Value) {
+    match std::mem::replace(slot, value) {
+        plain @ (Value::Null
+        | Value::Boolean(_)
+        | Value::Int8(_)
+        | Value::Int16(_)
+        | Value::Int32(_)
+        | Value::Int64(_)
+        | Value::Float32(_)
+        | Value::Float64(_)
+        | Value::Date(_)
+        | Value::Time(_)
+        | Value::Timestamp(_)) => std::mem::forget(plain),
+        owner => drop(owner),
+    }
+}
+
 /// Converts between Kafka's serialized bytes and Connect data (Connect's `Converter`).
 ///
 /// # Contract
@@ -59,8 +82,9 @@ pub trait Converter: Send {
         data: Option<&[u8]>,
     ) -> Result<(Option<SchemaRef>, Value), ConvertError>;
 
-    /// Takes back a value `to_connect` returned once the caller is done with it, so that its
-    /// allocations can serve a later record; the default drops it.
+    /// Takes back a value `to_connect` returned, or a part of one (a field a transform
+    /// dropped), once the caller is done with it, so that its allocations can serve a later
+    /// record; the default drops it.
     fn recycle(&mut self, value: Value) {
         drop(value);
     }
@@ -145,6 +169,34 @@ mod tests {
         for name in HEADER_CONVERTER_CLASSES {
             assert!(HeaderConverter::build(name, &props(&[])).is_ok(), "{name}");
         }
+    }
+
+    #[test]
+    fn store_replaces_every_kind_of_value_and_drops_the_old_one() {
+        use std::sync::Arc;
+
+        use crate::data::{Schema, Struct};
+
+        let schema = Arc::new(Schema::structure([]));
+        let owner = || Value::Struct(Struct { schema: schema.clone(), values: vec![] });
+        let values = [
+            Value::Null,
+            Value::Int64(7),
+            Value::Timestamp(1),
+            Value::Float64(0.5),
+            Value::String("text".into()),
+            owner(),
+            Value::Array(vec![owner()]),
+        ];
+        for old in &values {
+            for new in &values {
+                let mut slot = old.clone();
+                store(&mut slot, new.clone());
+                assert_eq!(&slot, new);
+            }
+        }
+        // Only `values` holds the schema now: every struct `store` replaced was dropped.
+        assert_eq!(Arc::strong_count(&schema), 3);
     }
 
     #[test]

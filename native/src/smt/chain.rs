@@ -15,7 +15,7 @@ use crate::errors::TransformError;
 use super::config::Props;
 use super::fields;
 use super::registry::{build_predicate, build_transform};
-use super::{headers, mask_field, replace_field, value_to_key, Predicate, Transform};
+use super::{headers, mask_field, replace_field, value_to_key, Leftovers, Predicate, Transform};
 
 /// Connect's package prefix for transform class names.
 const TRANSFORMS_PACKAGE: &str = "org.apache.kafka.connect.transforms.";
@@ -128,6 +128,14 @@ struct Stage {
     negate: bool,
 }
 
+impl Stage {
+    /// Whether the transform runs on `record`: always without a predicate, else when
+    /// `negate XOR predicate.test(record)`.
+    fn applies_to(&self, record: &Record) -> bool {
+        self.predicate.as_ref().is_none_or(|predicate| self.negate ^ predicate.test(record))
+    }
+}
+
 impl fmt::Debug for Stage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Stage")
@@ -238,12 +246,34 @@ impl TransformChain {
     /// The first transform failure, naming its stage (`transformation <alias>`).
     pub fn apply_in_place(&self, record: &mut Record) -> Result<bool, ChainError> {
         for stage in &self.stages {
-            if let Some(predicate) = &stage.predicate {
-                if !(stage.negate ^ predicate.test(record)) {
-                    continue;
-                }
+            if !stage.applies_to(record) {
+                continue;
             }
             match stage.transform.apply_in_place(record) {
+                Ok(true) => {}
+                Ok(false) => return Ok(false),
+                Err(error) => return Err(stage_error(stage, error)),
+            }
+        }
+        Ok(true)
+    }
+
+    /// [`TransformChain::apply_in_place`] by the chain's only user (a task's pipeline), through
+    /// [`Transform::apply_exclusive`]: no transform takes a lock, and what they drop goes to
+    /// `leftovers`.
+    ///
+    /// # Errors
+    /// The first transform failure, naming its stage (`transformation <alias>`).
+    pub fn apply_exclusive(
+        &mut self,
+        record: &mut Record,
+        leftovers: &mut Leftovers,
+    ) -> Result<bool, ChainError> {
+        for stage in &mut self.stages {
+            if !stage.applies_to(record) {
+                continue;
+            }
+            match stage.transform.apply_exclusive(record, leftovers) {
                 Ok(true) => {}
                 Ok(false) => return Ok(false),
                 Err(error) => return Err(stage_error(stage, error)),

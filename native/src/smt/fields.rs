@@ -466,6 +466,26 @@ impl<V: Clone> SchemaCache<V> {
         self.get_or_insert_with(key, true, build)
     }
 
+    /// [`get_or_try_insert`](Self::get_or_try_insert) for the cache's only user
+    /// ([`super::Transform::apply_exclusive`]): no lock is taken and the entry is lent, not
+    /// cloned, so a stream of records with one schema costs a pointer comparison each.
+    ///
+    /// # Errors
+    /// Whatever `make` returns; failures are not cached.
+    pub(crate) fn get_or_try_insert_exclusive<E>(
+        &mut self,
+        key: &SchemaRef,
+        make: impl FnOnce() -> Result<V, E>,
+    ) -> Result<&V, E> {
+        // See `get_or_insert_with` on poisoning.
+        let slots = self.slots.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let i = match Self::hit(slots, key, false) {
+            Some(i) => i,
+            None => Self::insert(slots, key, make()?),
+        };
+        Ok(&slots[i].1)
+    }
+
     fn get_or_insert_with<E>(
         &self,
         key: &SchemaRef,
@@ -476,19 +496,8 @@ impl<V: Clone> SchemaCache<V> {
             // A panic while holding the lock cannot leave the Vec half-updated, so a poisoned
             // lock is still safe to use.
             let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-            // Newest first: a task usually sees one schema at a time.
-            let hit = slots
-                .iter()
-                .rposition(|(k, _)| Arc::ptr_eq(k, key))
-                .or_else(|| by_value.then(|| slots.iter().rposition(|(k, _)| **k == **key)).flatten());
-            if let Some(i) = hit {
-                let newest = slots.len() - 1;
-                // The common hit is already the newest entry and costs no move.
-                if i != newest {
-                    let entry = slots.remove(i);
-                    slots.push(entry);
-                }
-                return Ok(slots[newest].1.clone());
+            if let Some(i) = Self::hit(&mut slots, key, by_value) {
+                return Ok(slots[i].1.clone());
             }
         }
         // Build outside the lock so a slow rebuild does not serialise other threads' hits; two
@@ -496,12 +505,36 @@ impl<V: Clone> SchemaCache<V> {
         let built = make()?;
         let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
         if !slots.iter().any(|(k, _)| Arc::ptr_eq(k, key)) {
-            if slots.len() == SCHEMA_CACHE_CAPACITY {
-                slots.remove(0);
-            }
-            slots.push((Arc::clone(key), built.clone()));
+            Self::insert(&mut slots, key, built.clone());
         }
         Ok(built)
+    }
+
+    /// The index of the entry for `key` (by pointer, then by value when `by_value`), made the
+    /// newest; `None` on a miss.
+    fn hit(slots: &mut Vec<(SchemaRef, V)>, key: &SchemaRef, by_value: bool) -> Option<usize> {
+        // Newest first: a task usually sees one schema at a time.
+        let i = slots
+            .iter()
+            .rposition(|(k, _)| Arc::ptr_eq(k, key))
+            .or_else(|| by_value.then(|| slots.iter().rposition(|(k, _)| **k == **key)).flatten())?;
+        let newest = slots.len() - 1;
+        // The common hit is already the newest entry and costs no move.
+        if i != newest {
+            let entry = slots.remove(i);
+            slots.push(entry);
+        }
+        Some(newest)
+    }
+
+    /// Adds `value` for `key` as the newest entry, evicting the oldest when full; returns its
+    /// index.
+    fn insert(slots: &mut Vec<(SchemaRef, V)>, key: &SchemaRef, value: V) -> usize {
+        if slots.len() == SCHEMA_CACHE_CAPACITY {
+            slots.remove(0);
+        }
+        slots.push((Arc::clone(key), value));
+        slots.len() - 1
     }
 }
 

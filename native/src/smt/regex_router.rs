@@ -64,6 +64,25 @@ impl RegexRouter {
         // A panic cannot leave the entry half-written (it is replaced whole), so a poisoned lock
         // is still usable.
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        Self::route_with(&self.regex, &self.pieces, topic, &mut last);
+    }
+
+    /// [`RegexRouter::route_in_place`] for the router's only user: the last topic is read
+    /// without taking the lock.
+    pub fn route_in_place_exclusive(&mut self, topic: &mut String) {
+        // As in `route_in_place`, a poisoned lock is still usable.
+        let last = self.last.get_mut().unwrap_or_else(PoisonError::into_inner);
+        Self::route_with(&self.regex, &self.pieces, topic, last);
+    }
+
+    /// The body of the `route_in_place` methods, on the router's parts so that the exclusive one
+    /// can hold its `last` mutably at the same time.
+    fn route_with(
+        regex: &Regex,
+        pieces: &[Piece],
+        topic: &mut String,
+        last: &mut Option<(String, Option<String>)>,
+    ) {
         if let Some((input, output)) = &*last {
             if input == topic {
                 if let Some(output) = output {
@@ -73,10 +92,7 @@ impl RegexRouter {
                 return;
             }
         }
-        let routed = match self.route(topic) {
-            Cow::Owned(routed) => Some(routed),
-            Cow::Borrowed(_) => None,
-        };
+        let routed = regex.captures(topic).map(|caps| expand(pieces, &caps));
         *last = Some((topic.clone(), routed.clone()));
         if let Some(routed) = routed {
             *topic = routed;
@@ -86,25 +102,26 @@ impl RegexRouter {
     /// Returns the new topic, or the input unchanged (borrowed) when the pattern does not match.
     pub fn route<'a>(&self, topic: &'a str) -> Cow<'a, str> {
         match self.regex.captures(topic) {
-            Some(caps) => Cow::Owned(self.expand(&caps)),
+            Some(caps) => Cow::Owned(expand(&self.pieces, &caps)),
             None => Cow::Borrowed(topic),
         }
     }
+}
 
-    fn expand(&self, caps: &Captures<'_>) -> String {
-        let mut out = String::new();
-        for piece in &self.pieces {
-            match piece {
-                Piece::Literal(text) => out.push_str(text),
-                Piece::Group(n) => {
-                    if let Some(m) = caps.get(*n) {
-                        out.push_str(m.as_str());
-                    }
+/// The replacement `pieces` filled in from a match.
+fn expand(pieces: &[Piece], caps: &Captures<'_>) -> String {
+    let mut out = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Literal(text) => out.push_str(text),
+            Piece::Group(n) => {
+                if let Some(m) = caps.get(*n) {
+                    out.push_str(m.as_str());
                 }
             }
         }
-        out
     }
+    out
 }
 
 fn replacement_error(replacement: &str, message: impl std::fmt::Display) -> TransformError {
@@ -226,15 +243,21 @@ mod tests {
     #[test]
     fn routing_in_place_remembers_the_last_topic_only_as_a_shortcut() {
         let router = RegexRouter::new("orders-(.*)", "shop.$1").unwrap();
+        let mut exclusive = router.clone();
         for (input, expected) in [
             ("orders-eu", "shop.eu"),
             ("orders-eu", "shop.eu"),
             ("other", "other"),
             ("other", "other"),
             ("orders-us", "shop.us"),
+            ("orders-eu", "shop.eu"),
         ] {
             let mut topic = input.to_owned();
             router.route_in_place(&mut topic);
+            assert_eq!(topic, expected);
+            // The same shortcut without the lock.
+            let mut topic = input.to_owned();
+            exclusive.route_in_place_exclusive(&mut topic);
             assert_eq!(topic, expected);
         }
         let mut topic = "orders-x".to_owned();

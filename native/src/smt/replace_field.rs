@@ -19,7 +19,7 @@ use crate::errors::TransformError;
 
 use super::config::{self, Props};
 use super::fields::{self, SchemaCache};
-use super::{Target, Transform};
+use super::{Leftovers, Target, Transform};
 
 /// Fields to drop (LIST); takes precedence over `include`.
 pub const EXCLUDE_CONFIG: &str = "exclude";
@@ -43,12 +43,18 @@ const ALIASES: [(&str, &str); 2] = [(EXCLUDE_CONFIG, BLACKLIST_CONFIG), (INCLUDE
 #[derive(Debug)]
 pub struct ReplaceField {
     target: Target,
+    selection: Selection,
+    plans: SchemaCache<Arc<Plan>>,
+}
+
+/// Which fields are kept and what they are called: what a [`Plan`] is made from.
+#[derive(Debug)]
+struct Selection {
     exclude: Vec<String>,
     include: Vec<String>,
     /// `(old, new)`; a later pair for the same name wins, as in Connect's `HashMap`.
     renames: Vec<(String, String)>,
     replace_null_with_default: bool,
-    plans: SchemaCache<Arc<Plan>>,
 }
 
 /// What a struct schema turns into: the new schema and, per new field, the input field it reads.
@@ -61,6 +67,9 @@ struct Plan {
     /// Whether `sources` is strictly increasing (the usual exclude/rename case), so the input's
     /// value vector can be compacted in place into the output's.
     in_order: bool,
+    /// How many leading output fields read the input field at their own position (the fields
+    /// before the first one dropped): compacting in place leaves them where they are.
+    unmoved: usize,
 }
 
 /// The warnings Connect logs while configuring ReplaceField, for the caller to log when it builds
@@ -114,14 +123,13 @@ impl ReplaceField {
         let replace_null_with_default = config::boolean(&translated, REPLACE_NULL_WITH_DEFAULT_CONFIG, true)?;
         Ok(Self {
             target,
-            exclude,
-            include,
-            renames,
-            replace_null_with_default,
+            selection: Selection { exclude, include, renames, replace_null_with_default },
             plans: SchemaCache::default(),
         })
     }
+}
 
+impl Selection {
     fn keeps(&self, name: &str) -> bool {
         !self.exclude.iter().any(|f| f == name)
             && (self.include.is_empty() || self.include.iter().any(|f| f == name))
@@ -152,7 +160,8 @@ impl ReplaceField {
             .collect::<Result<Vec<_>, _>>()?;
         let distinct = sources.iter().enumerate().all(|(i, s)| !sources[..i].contains(s));
         let in_order = sources.windows(2).all(|w| w[0] < w[1]);
-        Ok(Arc::new(Plan { schema: Arc::new(schema), sources, distinct, in_order }))
+        let unmoved = sources.iter().enumerate().take_while(|&(i, &s)| i == s).count();
+        Ok(Arc::new(Plan { schema: Arc::new(schema), sources, distinct, in_order, unmoved }))
     }
 
     fn apply_schemaless(&self, value: Value) -> Result<Value, TransformError> {
@@ -169,38 +178,64 @@ impl ReplaceField {
         Ok(Value::Map(updated))
     }
 
-    fn apply_with_schema(&self, value: Value) -> Result<(SchemaRef, Value), TransformError> {
-        let Struct { schema: input, mut values } = fields::require_struct(value, PURPOSE)?;
-        let plan = self.plans.get_or_try_insert(&input, || self.plan(&input))?;
-        let mut updated = if plan.in_order && values.len() == input.fields.len() {
+    /// Rewrites `s` (whose schema `plan` was made from) into the plan's struct where it is.
+    /// The values of dropped fields go to `dropped` when given, else they are freed. After an
+    /// error `s` is unspecified.
+    fn rewrite(
+        &self,
+        plan: &Plan,
+        s: &mut Struct,
+        dropped: Option<&mut Vec<Value>>,
+    ) -> Result<(), TransformError> {
+        let Struct { schema: input, values } = s;
+        if plan.in_order && values.len() == input.fields.len() {
             // Output field i reads input field sources[i] >= i, which no earlier swap has touched
             // (earlier swaps hit positions < i and sources < sources[i]). Compacting in place
             // saves a vector and moves each value once, with no copy through the stack.
-            for (i, &source) in plan.sources.iter().enumerate() {
+            for (i, &source) in plan.sources.iter().enumerate().skip(plan.unmoved) {
                 values.swap(i, source);
             }
-            values.truncate(plan.sources.len());
-            values
+            match dropped {
+                // One `pop` per dropped value; their order means nothing to the converter, and a
+                // null holds nothing to reuse.
+                Some(dropped) => {
+                    while values.len() > plan.sources.len() {
+                        dropped.extend(values.pop().filter(|v| !v.is_null()));
+                    }
+                }
+                None => values.truncate(plan.sources.len()),
+            }
         } else {
             let mut updated = Vec::with_capacity(plan.sources.len());
             for &source in &plan.sources {
                 let source_field = &input.fields[source];
                 updated.push(if plan.distinct {
-                    fields::take_field_value(&mut values, source_field, false)
+                    fields::take_field_value(values, source_field, false)
                 } else {
-                    fields::field_value(&values, source_field, false)
+                    fields::field_value(values, source_field, false)
                 });
             }
-            updated
-        };
-        for ((field, &source), value) in plan.schema.fields.iter().zip(&plan.sources).zip(&mut updated) {
-            if value.is_null() && self.replace_null_with_default {
-                *value = fields::or_default(Value::Null, &input.fields[source], true);
+            let old = std::mem::replace(values, updated);
+            if let Some(dropped) = dropped {
+                dropped.extend(old.into_iter().filter(|v| !v.is_null()));
             }
-            fields::check_put(&field.name, &field.schema, value)?;
         }
-        let schema = Arc::clone(&plan.schema);
-        Ok((Arc::clone(&schema), Value::Struct(Struct { schema, values: updated })))
+        // Only a null can fail `Struct.put`'s check, and only a null takes a default: the fields
+        // are walked only when there is one.
+        if values.iter().any(Value::is_null) {
+            for ((field, &source), value) in
+                plan.schema.fields.iter().zip(&plan.sources).zip(values.iter_mut())
+            {
+                if value.is_null() {
+                    if self.replace_null_with_default {
+                        *value = fields::or_default(Value::Null, &input.fields[source], true);
+                    }
+                    fields::check_put(&field.name, &field.schema, value)?;
+                }
+            }
+        }
+        *input = Arc::clone(&plan.schema);
+        Ok(())
     }
 }
 
@@ -255,9 +290,41 @@ impl Transform for ReplaceField {
         fields::rewrite_operand_in_place(
             record,
             self.target,
-            |value| self.apply_schemaless(value),
-            |_, value| self.apply_with_schema(value),
+            |value| self.selection.apply_schemaless(value),
+            |_, value| {
+                let mut s = fields::require_struct(value, PURPOSE)?;
+                let plan = self.plans.get_or_try_insert(&s.schema, || self.selection.plan(&s.schema))?;
+                self.selection.rewrite(&plan, &mut s, None)?;
+                Ok((Arc::clone(&s.schema), Value::Struct(s)))
+            },
         )?;
+        Ok(true)
+    }
+
+    /// [`Transform::apply_in_place`] with the plan lent by the cache without a lock, and the
+    /// dropped fields' values handed to `leftovers`.
+    fn apply_exclusive(
+        &mut self,
+        record: &mut Record,
+        leftovers: &mut Leftovers,
+    ) -> Result<bool, TransformError> {
+        let (schema_slot, value_slot) = fields::operand(record, self.target);
+        let Some(schema) = schema_slot else {
+            if !value_slot.is_null() {
+                *value_slot = self.selection.apply_schemaless(std::mem::take(value_slot))?;
+            }
+            return Ok(true);
+        };
+        match value_slot {
+            Value::Null => {}
+            Value::Struct(s) => {
+                let plan =
+                    self.plans.get_or_try_insert_exclusive(&s.schema, || self.selection.plan(&s.schema))?;
+                self.selection.rewrite(plan, s, Some(leftovers.of(self.target)))?;
+                *schema = Arc::clone(&s.schema);
+            }
+            other => return Err(fields::not_a_struct(other, PURPOSE)),
+        }
         Ok(true)
     }
 }
@@ -460,6 +527,98 @@ mod tests {
     }
 
     #[test]
+    fn exclusive_application_agrees_with_the_shared_one() {
+        // Every kind of plan (compacted in place from the first field or a later one, out of
+        // order, one input field read twice, a struct too short for its schema), nulls with and
+        // without defaults, both targets, maps, tombstones and wrong shapes: `apply_exclusive`
+        // gives what `apply_in_place` gives, and hands back exactly the values it drops.
+        let mut with_default = Schema::new(Type::Int32).optional();
+        with_default.default = Some(Value::Int32(42));
+        let input = Arc::new(Schema::structure([
+            ("dont".to_owned(), schema(Type::String)),
+            ("abc".to_owned(), Arc::new(with_default)),
+            ("foo".to_owned(), schema(Type::Boolean)),
+            ("etc".to_owned(), Arc::new(Schema::new(Type::String).optional())),
+        ]));
+        let full = vec![s("whatever"), Value::Int32(7), Value::Boolean(true), s("etc")];
+        let nulls = vec![s("whatever"), Value::Null, Value::Boolean(true), Value::Null];
+        let required_null = vec![s("whatever"), Value::Int32(7), Value::Null, s("etc")];
+        let values = [
+            Value::Struct(Struct { schema: input.clone(), values: full.clone() }),
+            Value::Struct(Struct { schema: input.clone(), values: nulls }),
+            Value::Struct(Struct { schema: input.clone(), values: required_null }),
+            Value::Struct(Struct { schema: input.clone(), values: full[..2].to_vec() }),
+            Value::Null,
+            Value::Int32(1),
+        ];
+        let configs: [&[(&str, &str)]; 8] = [
+            &[],
+            &[("exclude", "dont")],
+            &[("exclude", "foo")],
+            &[("exclude", "dont,etc"), ("renames", "abc:xyz")],
+            &[("include", "abc,foo"), ("renames", "abc:foo,foo:abc")],
+            &[("include", "etc,abc"), ("replace.null.with.default", "false")],
+            // n and m both read etc, which is itself dropped.
+            &[("exclude", "etc"), ("renames", "abc:n,etc:n,foo:m,etc:m")],
+            &[("include", "nothing,here")],
+        ];
+        let mut dropped_seen = 0;
+        for config in configs {
+            for target in [Target::Key, Target::Value] {
+                let mut xform = ReplaceField::new(target, &props(config)).unwrap();
+                for value in &values {
+                    let mut shared = Record::default();
+                    *fields::operand(&mut shared, target).0 = Some(input.clone());
+                    *fields::operand(&mut shared, target).1 = value.clone();
+                    let mut exclusive = shared.clone();
+                    let mut leftovers = Leftovers::default();
+                    let expected = xform.apply_in_place(&mut shared);
+                    let got = xform.apply_exclusive(&mut exclusive, &mut leftovers);
+                    assert_eq!(got, expected, "{config:?} {value:?}");
+                    let side = match target {
+                        Target::Key => (&leftovers.key, &leftovers.value),
+                        Target::Value => (&leftovers.value, &leftovers.key),
+                    };
+                    assert!(side.1.is_empty(), "{config:?}: the other side's list is left alone");
+                    if expected.is_err() {
+                        continue;
+                    }
+                    assert_eq!(exclusive, shared, "{config:?} {value:?}");
+                    let (Value::Struct(before), Value::Struct(after)) =
+                        (value, fields::operand(&mut exclusive, target).1)
+                    else {
+                        assert!(side.0.is_empty());
+                        continue;
+                    };
+                    // What went out is what came in but for what stayed (values are distinct here).
+                    let kept = |v: &&Value| after.values.contains(v);
+                    let gone: Vec<&Value> =
+                        before.values.iter().filter(|v| !v.is_null() && !kept(v)).collect();
+                    let mut handed: Vec<&Value> = side.0.iter().collect();
+                    handed.retain(|v| !kept(v));
+                    assert_eq!(handed.len(), gone.len(), "{config:?} {value:?}: {:?}", side.0);
+                    assert!(gone.iter().all(|v| side.0.contains(v)), "{config:?} {value:?}: {:?}", side.0);
+                    dropped_seen += side.0.len();
+                }
+                // The exclusive path kept its plan: the same output schema object every time.
+                let mut records = [0, 1].map(|_| {
+                    let mut r = Record::default();
+                    *fields::operand(&mut r, target).0 = Some(input.clone());
+                    *fields::operand(&mut r, target).1 = values[0].clone();
+                    r
+                });
+                let mut leftovers = Leftovers::default();
+                for r in &mut records {
+                    xform.apply_exclusive(r, &mut leftovers).unwrap();
+                }
+                let [a, b] = records.map(|mut r| fields::operand(&mut r, target).0.clone().unwrap());
+                assert!(Arc::ptr_eq(&a, &b), "{config:?}");
+            }
+        }
+        assert!(dropped_seen > 10, "only {dropped_seen} values handed back");
+    }
+
+    #[test]
     fn required_fields_reject_null_without_defaults() {
         let mut required = Schema::new(Type::Int32);
         required.default = Some(Value::Int32(5));
@@ -519,7 +678,7 @@ mod tests {
     fn include_and_exclude_drop_duplicates_and_reject_blanks() {
         // Verified against Connect 4.3.1: duplicates are dropped with a warning, blanks fail.
         let xform = ReplaceField::new(Target::Value, &props(&[("exclude", "a,a")])).unwrap();
-        assert_eq!(xform.exclude, ["a"]);
+        assert_eq!(xform.selection.exclude, ["a"]);
         let err = ReplaceField::new(Target::Value, &props(&[("include", "a,")])).unwrap_err();
         assert_eq!(err.to_string(), "Configuration 'include' values must not be empty.");
     }

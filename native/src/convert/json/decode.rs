@@ -17,6 +17,7 @@ use std::sync::Arc;
 use super::base64;
 use super::cache::FastBuild;
 use super::parse::{string_text, Doc, Kind};
+use crate::convert::store;
 use crate::data::decimal::{self, DecimalText};
 use crate::data::{logical, Decimal, Schema, SchemaRef, Struct, Type, Value};
 use crate::errors::ConvertError;
@@ -58,6 +59,9 @@ pub(crate) enum Scalar<'a> {
         raw: &'a [u8],
         escaped: bool,
     },
+    /// A string the scanner found to be ASCII without escapes: its content, which needs neither
+    /// decoding nor another check.
+    Ascii(&'a str),
     /// Any other node (array, object, missing), by Jackson's node type name.
     Other(&'static str),
 }
@@ -69,7 +73,7 @@ impl Scalar<'_> {
             Self::Null => "NULL",
             Self::Bool(_) => "BOOLEAN",
             Self::Integer { .. } | Self::BigInt(_) | Self::Decimal(_) => "NUMBER",
-            Self::Str { .. } => "STRING",
+            Self::Str { .. } | Self::Ascii(_) => "STRING",
             Self::Other(name) => name,
         }
     }
@@ -78,6 +82,7 @@ impl Scalar<'_> {
     fn text(&self) -> Option<Cow<'_, str>> {
         match *self {
             Self::Str { raw, escaped } => Some(string_text(raw, escaped)),
+            Self::Ascii(text) => Some(Cow::Borrowed(text)),
             _ => None,
         }
     }
@@ -236,7 +241,8 @@ pub(crate) fn null_value(schema: &Schema, replace_null_with_default: bool) -> Re
 /// `convertToConnect(schema, node)` for a leaf schema ([`is_leaf`]), stored into `slot` in place of
 /// its old value. A string stored over a string reuses its buffer: the direct reader fills
 /// recycled struct values ([`super::JsonConverter`]'s `spare`), whose strings then need no
-/// allocation.
+/// allocation. A string stored anywhere else takes one of `strings` (cleared buffers given back
+/// on their own) when there is one.
 // Inlined, with the common conversions first, each storing its value straight into `slot`: a
 // value returned through memory is read back with wider loads than it was written with, which
 // stalls store forwarding (see `direct::Reader::element_into`).
@@ -247,27 +253,33 @@ pub(crate) fn convert_leaf_into(
     s: Scalar<'_>,
     replace_null_with_default: bool,
     slot: &mut Value,
+    strings: &mut Vec<String>,
 ) -> Result<(), ConvertError> {
     match (&schema.name, schema.kind, s) {
-        (None, Type::Int64, Scalar::Integer { value, .. }) => *slot = Value::Int64(value),
-        (None, Type::Int32, Scalar::Integer { value, .. }) => *slot = Value::Int32(value as i32),
-        (None, Type::Boolean, Scalar::Bool(b)) => *slot = Value::Boolean(b),
+        (None, Type::Int64, Scalar::Integer { value, .. }) => store(slot, Value::Int64(value)),
+        (None, Type::Int32, Scalar::Integer { value, .. }) => store(slot, Value::Int32(value as i32)),
+        (None, Type::Boolean, Scalar::Bool(b)) => store(slot, Value::Boolean(b)),
         (None, Type::Float64, Scalar::Integer { .. } | Scalar::Decimal(_)) => {
-            *slot = Value::Float64(s.double_value());
+            store(slot, Value::Float64(s.double_value()));
         }
         (Some(name), Type::Int64, Scalar::Integer { value, .. }) if name == logical::TIMESTAMP => {
-            *slot = Value::Timestamp(value);
+            store(slot, Value::Timestamp(value));
         }
-        (None, Type::String, Scalar::Str { raw, escaped: false }) if raw.is_ascii() => {
-            let text = string_text(raw, false);
-            match slot {
-                Value::String(buffer) => {
-                    buffer.clear();
-                    buffer.push_str(&text);
-                }
-                _ => *slot = Value::String(text.into_owned()),
+        (None, Type::String, Scalar::Ascii(text)) => match slot {
+            Value::String(buffer) => {
+                buffer.clear();
+                buffer.push_str(text);
             }
-        }
+            _ => {
+                *slot = Value::String(match strings.pop() {
+                    Some(mut buffer) => {
+                        buffer.push_str(text);
+                        buffer
+                    }
+                    None => text.to_owned(),
+                });
+            }
+        },
         _ => *slot = convert_leaf(schema, s, replace_null_with_default)?,
     }
     Ok(())
@@ -330,7 +342,7 @@ fn decimal(schema: &Schema, s: Scalar<'_>) -> Result<Value, ConvertError> {
         Scalar::Integer { .. } | Scalar::BigInt(_) | Scalar::Decimal(_) => {
             Ok(Value::Decimal(s.decimal_value()))
         }
-        Scalar::Str { .. } => {
+        Scalar::Str { .. } | Scalar::Ascii(_) => {
             let bytes = match s.binary_value() {
                 Some(Ok(b)) if !b.is_empty() => b,
                 _ => return Err(data_err("Invalid bytes for Decimal field")),
@@ -365,6 +377,7 @@ pub(crate) fn schemaless_scalar(s: Scalar<'_>) -> Value {
         Scalar::BigInt(_) => Value::Int64(s.long_value()),
         Scalar::Decimal(_) => Value::Float64(s.double_value()),
         Scalar::Str { raw, escaped } => Value::String(string_text(raw, escaped).into_owned()),
+        Scalar::Ascii(text) => Value::String(text.to_owned()),
     }
 }
 
@@ -400,7 +413,15 @@ impl Decoder<'_, '_> {
         };
         if is_leaf(schema) {
             let mut value = Value::Null;
-            convert_leaf_into(schema, self.scalar(node), self.replace_null_with_default, &mut value)?;
+            // Nothing is recycled into this path (it is the rare one): no strings to take.
+            let no_strings = &mut Vec::new();
+            convert_leaf_into(
+                schema,
+                self.scalar(node),
+                self.replace_null_with_default,
+                &mut value,
+                no_strings,
+            )?;
             return Ok(value);
         }
         Ok(match schema.kind {

@@ -27,7 +27,7 @@ use super::decode::{
     convert_leaf, convert_leaf_into, is_leaf, java_equals, null_value, schemaless_scalar, validate, Location,
     Scalar,
 };
-use super::parse::{ascii_text, integer_value, string_text, Node, ParseError, Parser};
+use super::parse::{ascii_text, integer_value, string_text, Node, ParseError, Parser, StringToken};
 use crate::data::{Schema, SchemaRef, Struct, Type, Value};
 use crate::errors::ConvertError;
 
@@ -123,8 +123,20 @@ pub(crate) struct Reader<'a, 'n> {
     p: Parser<'a, 'n>,
     replace_null_with_default: bool,
     hints: &'n mut SizeHints,
-    /// The values of an earlier record's struct, for the first struct read to fill in place.
-    spare: &'n mut Vec<Value>,
+    /// What earlier records left, for this one to fill in place.
+    spare: &'n mut Spare,
+}
+
+/// What the converter keeps of earlier records for the reader to reuse ([`Converter::recycle`]).
+///
+/// [`Converter::recycle`]: crate::convert::Converter::recycle
+#[derive(Debug, Default)]
+pub(crate) struct Spare {
+    /// The values of the last struct given back, for the first struct read to fill in place.
+    pub values: Vec<Value>,
+    /// Strings given back on their own (the fields a transform dropped), cleared, for string
+    /// values that find no string in their slot.
+    pub strings: Vec<String>,
 }
 
 /// Deepest level whose container sizes are remembered.
@@ -151,7 +163,7 @@ impl<'a, 'n> Reader<'a, 'n> {
         input: &'a [u8],
         nodes: &'n mut Vec<Node>,
         hints: &'n mut SizeHints,
-        spare: &'n mut Vec<Value>,
+        spare: &'n mut Spare,
         replace_null_with_default: bool,
     ) -> Self {
         Self { p: Parser::new(input, nodes), replace_null_with_default, hints, spare }
@@ -311,10 +323,10 @@ impl<'a, 'n> Reader<'a, 'n> {
     fn scalar(&mut self) -> Result<Scalar<'a>, Bail> {
         let b = self.p.b;
         Ok(match self.peek().ok_or(Bail)? {
-            b'"' => {
-                let (start, end, escaped) = self.p.string()?;
-                Scalar::Str { raw: &b[start..end], escaped }
-            }
+            b'"' => match self.p.string_token()? {
+                StringToken::Ascii(text) => Scalar::Ascii(text),
+                StringToken::Other { start, end, escaped } => Scalar::Str { raw: &b[start..end], escaped },
+            },
             b'-' | b'0'..=b'9' => {
                 if let Some(value) = self.short_integer() {
                     return Ok(Scalar::Integer { value, int: i32::try_from(value).is_ok() });
@@ -390,7 +402,7 @@ impl<'a, 'n> Reader<'a, 'n> {
         match schema {
             Some(schema) if is_leaf(schema) => {
                 let s = self.scalar()?;
-                convert_leaf_into(schema, s, self.replace_null_with_default, slot)?;
+                convert_leaf_into(schema, s, self.replace_null_with_default, slot, &mut self.spare.strings)?;
             }
             _ => *slot = self.value(schema)?,
         }
@@ -518,7 +530,7 @@ impl<'a, 'n> Reader<'a, 'n> {
         // The spare values are overwritten one by one below (every field gets a member's value or
         // its null value), a string over a string in its old buffer: no allocation for the vector
         // and most strings of a stream's records (`perf::perf_chain`).
-        let mut values = std::mem::take(self.spare);
+        let mut values = std::mem::take(&mut self.spare.values);
         if values.capacity() == 0 {
             values.reserve_exact(fields.len());
         }

@@ -166,26 +166,103 @@ fn push_member_key(i: usize, name: &str, out: &mut Vec<u8>) {
     out.push(b':');
 }
 
-/// The text before each member of a payload written with `schema`, when it is a struct (else
-/// none), for [`Encoder::write_payload`].
-pub(crate) fn member_keys(schema: &Schema) -> Vec<Box<[u8]>> {
-    if schema.kind != Type::Struct {
-        return Vec::new();
+/// How [`Encoder::write_planned`] writes the non-null value of one field: the branch of
+/// [`Encoder::write_value`] that the field's schema (its logical name, then its type) leads to,
+/// taken once per schema instead of once per value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldWriter {
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    Float32,
+    Float64,
+    Boolean,
+    String,
+    Bytes,
+    /// A `Timestamp`: its milliseconds, which `write_date` writes unchecked.
+    Timestamp,
+    /// Everything else (Decimal, Date, Time, arrays, maps, structs): `write_value`.
+    General,
+}
+
+impl FieldWriter {
+    fn of(schema: &Schema) -> Self {
+        match schema.name.as_deref() {
+            Some(logical::TIMESTAMP) => return Self::Timestamp,
+            Some(logical::DECIMAL | logical::DATE | logical::TIME) => return Self::General,
+            _ => {}
+        }
+        match schema.kind {
+            Type::Int8 => Self::Int8,
+            Type::Int16 => Self::Int16,
+            Type::Int32 => Self::Int32,
+            Type::Int64 => Self::Int64,
+            Type::Float32 => Self::Float32,
+            Type::Float64 => Self::Float64,
+            Type::Boolean => Self::Boolean,
+            Type::String => Self::String,
+            Type::Bytes => Self::Bytes,
+            Type::Array | Type::Map | Type::Struct => Self::General,
+        }
     }
-    let key = |(i, f): (usize, &crate::data::Field)| {
-        let mut text = Vec::new();
-        push_member_key(i, &f.name, &mut text);
-        text.into_boxed_slice()
-    };
-    schema.fields.iter().enumerate().map(key).collect()
+}
+
+/// What writing an envelope's struct payload needs per field of its schema, made once per
+/// schema and cached with the schema's JSON: the text before the value (`{"name":` or
+/// `,"name":`, escaped once) and the [`FieldWriter`] of its value. The loop over a record's
+/// values then does no dispatch on the field schemas' names and types (`perf::perf_chain`).
+#[derive(Debug)]
+pub(crate) struct WritePlan {
+    /// Every field's key text, one after the other.
+    keys: Box<[u8]>,
+    /// Per field of the schema, in order: where its key text ends in `keys`, and its writer.
+    fields: Box<[(u32, FieldWriter)]>,
+}
+
+impl WritePlan {
+    /// The plan of a payload written with `schema`: `None` unless it is a struct schema that
+    /// `write_value` writes as a struct (not a logical type by name).
+    pub(crate) fn of(schema: &Schema) -> Option<Self> {
+        let logical = matches!(
+            schema.name.as_deref(),
+            Some(logical::DECIMAL | logical::DATE | logical::TIME | logical::TIMESTAMP)
+        );
+        if schema.kind != Type::Struct || logical {
+            return None;
+        }
+        let mut keys = Vec::new();
+        let fields = schema
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, field)| {
+                push_member_key(i, &field.name, &mut keys);
+                Some((u32::try_from(keys.len()).ok()?, FieldWriter::of(&field.schema)))
+            })
+            .collect::<Option<_>>()?;
+        Some(Self { keys: keys.into_boxed_slice(), fields })
+    }
 }
 
 /// Writes an integer in decimal.
 pub(crate) fn write_i64(v: i64, out: &mut Vec<u8>) {
     let mut buf = [0u8; 20];
     let mut pos = buf.len();
-    let mut n = v.unsigned_abs();
-    while n >= 100 {
+    let mut wide = v.unsigned_abs();
+    // Four digits per 64-bit division, then two per 32-bit one: a timestamp's 13 digits took
+    // six 64-bit divisions two digits at a time (`perf::perf_chain`).
+    while wide >= 10_000 {
+        let four = (wide % 10_000) as u32;
+        wide /= 10_000;
+        let (high, low) = ((four / 100) as usize * 2, (four % 100) as usize * 2);
+        pos -= 4;
+        buf[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[high..high + 2]);
+        buf[pos + 2..pos + 4].copy_from_slice(&DIGIT_PAIRS[low..low + 2]);
+    }
+    // Below 10,000 now.
+    let mut n = wide as u32;
+    if n >= 100 {
         let pair = (n % 100) as usize * 2;
         n /= 100;
         pos -= 2;
@@ -231,6 +308,18 @@ const POWERS_OF_TEN: [u64; 18] = {
     t
 };
 
+/// [`POWERS_OF_TEN`] as doubles (each exact), so that the loop of [`write_short_f64`] converts
+/// no `u64`: without AVX-512 that conversion is a branchy sequence, not one instruction.
+const SCALES: [f64; 18] = {
+    let mut t = [1.0; 18];
+    let mut i = 1;
+    while i < t.len() {
+        t[i] = t[i - 1] * 10.0;
+        i += 1;
+    }
+    t
+};
+
 /// [`write_f64`] in the plain range without Ryu, for a value that some decimal `m / 10^k` of
 /// at most 15 digits reads back as (prices, amounts: most doubles that came from decimal text),
 /// about a fifth of Ryu's instructions (`perf::perf_chain` under callgrind). Each `k` from 0 up
@@ -243,19 +332,19 @@ fn write_short_f64(v: f64, out: &mut Vec<u8>) -> bool {
     /// Largest `m` tried: 15 digits.
     const LIMIT: f64 = 1e15;
     let a = v.abs();
-    for (k, &power) in POWERS_OF_TEN.iter().enumerate() {
-        #[allow(clippy::cast_precision_loss)] // 10^17 at most: exact
-        let scale = power as f64;
+    for (k, (&power, &scale)) in POWERS_OF_TEN.iter().zip(&SCALES).enumerate() {
         let scaled = a * scale;
         if scaled >= LIMIT {
             return false;
         }
         // The product is rounded, so the decimal that reads back as `v` (if any) is within a
-        // fraction of one of its integer neighbours.
-        let low = scaled as u64;
+        // fraction of one of its integer neighbours. Signed: below 10^15, and one instruction
+        // each way.
+        let low = scaled as i64;
         for m in [low, low + 1] {
             #[allow(clippy::cast_precision_loss, clippy::float_cmp)] // m < 2^53: exact; exact test
             if m as f64 / scale == a {
+                let m = m as u64;
                 if v < 0.0 {
                     out.push(b'-');
                 }
@@ -293,6 +382,22 @@ fn write_float_text(text: &str, out: &mut Vec<u8>) {
         out.push(b'"');
         out.extend_from_slice(text.as_bytes());
         out.push(b'"');
+    }
+}
+
+/// Bytes as Jackson writes a `byte[]`: a Base64 string.
+fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) {
+    out.push(b'"');
+    base64::encode_into(bytes, out);
+    out.push(b'"');
+}
+
+/// `convertToJson`'s check that a struct value's schema is the one it is written with.
+fn check_struct_schema(schema: &Schema, s: &Struct) -> Result<(), ConvertError> {
+    if std::ptr::eq(Arc::as_ptr(&s.schema), schema) || *s.schema == *schema {
+        Ok(())
+    } else {
+        Err(data_err("Mismatching schema."))
     }
 }
 
@@ -376,11 +481,7 @@ impl Encoder {
             (Type::Float64, Value::Float64(v)) => write_f64(*v, out),
             (Type::Boolean, Value::Boolean(b)) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
             (Type::String, Value::String(s)) => write_json_string(s, out),
-            (Type::Bytes, Value::Bytes(b)) => {
-                out.push(b'"');
-                base64::encode_into(b, out);
-                out.push(b'"');
-            }
+            (Type::Bytes, Value::Bytes(b)) => write_bytes(b, out),
             (Type::Bytes, other) => {
                 return Err(data_err(format!("Invalid type for bytes type: class {}", other.java_class())))
             }
@@ -396,7 +497,7 @@ impl Encoder {
                 out.push(b']');
             }
             (Type::Map, Value::Map(entries)) => self.write_map(schema, entries, out)?,
-            (Type::Struct, Value::Struct(s)) => self.write_struct(schema, s, None, out)?,
+            (Type::Struct, Value::Struct(s)) => self.write_struct(schema, s, out)?,
             (_, other) => {
                 // Only reachable with a schema: schemaless types are inferred from the value.
                 let schema = schema.ok_or_else(|| data_err("Mismatching schema."))?;
@@ -406,46 +507,75 @@ impl Encoder {
         Ok(())
     }
 
-    /// `convertToJson` of an envelope's payload: [`Encoder::write_value`], with the member keys
-    /// of a struct schema's payload taken from `keys` ([`member_keys`]) when given.
+    /// `convertToJson` of an envelope's payload: [`Encoder::write_value`], through `plan`
+    /// ([`WritePlan::of`] the same schema) when given and the value is a struct.
     pub(crate) fn write_payload(
         self,
         schema: Option<&Schema>,
         value: &Value,
-        keys: Option<&[Box<[u8]>]>,
+        plan: Option<&WritePlan>,
         out: &mut Vec<u8>,
     ) -> Result<(), ConvertError> {
-        if let (Some(schema), Value::Struct(s), Some(keys)) = (schema, value, keys) {
-            // Where `write_value` reaches its struct case: not a logical type by name.
-            let logical = matches!(
-                schema.name.as_deref(),
-                Some(logical::DECIMAL | logical::DATE | logical::TIME | logical::TIMESTAMP)
-            );
-            if schema.kind == Type::Struct && !logical && keys.len() == schema.fields.len() {
-                return self.write_struct(Some(schema), s, Some(keys), out);
+        if let (Some(schema), Value::Struct(s), Some(plan)) = (schema, value, plan) {
+            if plan.fields.len() == schema.fields.len() {
+                return self.write_planned(schema, s, plan, out);
             }
         }
         self.write_value(schema, value, out)
     }
 
+    /// [`Encoder::write_struct`] through `plan`: each key is copied from the plan and each
+    /// non-null value written as its [`FieldWriter`] says; what the plan does not cover (nulls,
+    /// the general kinds, a value of the wrong type, and so every error) is `write_value`'s.
+    fn write_planned(
+        self,
+        schema: &Schema,
+        s: &Struct,
+        plan: &WritePlan,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConvertError> {
+        check_struct_schema(schema, s)?;
+        let mut key_start = 0;
+        for (field, &(key_end, writer)) in schema.fields.iter().zip(&*plan.fields) {
+            out.extend_from_slice(&plan.keys[key_start..key_end as usize]);
+            key_start = key_end as usize;
+            let v = s.values.get(field.index).unwrap_or(&Value::Null);
+            match (writer, v) {
+                (FieldWriter::Int64, Value::Int64(v)) | (FieldWriter::Timestamp, Value::Timestamp(v)) => {
+                    write_i64(*v, out);
+                }
+                (FieldWriter::String, Value::String(text)) => write_json_string(text, out),
+                (FieldWriter::Float64, Value::Float64(v)) => write_f64(*v, out),
+                (FieldWriter::Boolean, Value::Boolean(b)) => {
+                    out.extend_from_slice(if *b { b"true" } else { b"false" });
+                }
+                (FieldWriter::Int32, Value::Int32(v)) => write_i64(i64::from(*v), out),
+                (FieldWriter::Int16, Value::Int16(v)) => write_i64(i64::from(*v), out),
+                (FieldWriter::Int8, Value::Int8(v)) => write_i64(i64::from(*v), out),
+                (FieldWriter::Float32, Value::Float32(v)) => write_f32(*v, out),
+                (FieldWriter::Bytes, Value::Bytes(b)) => write_bytes(b, out),
+                _ => self.write_value(Some(&field.schema), v, out)?,
+            }
+        }
+        if schema.fields.is_empty() {
+            out.push(b'{');
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
     /// A struct: its schema must be the declared one, and each field of the declared schema is
-    /// written in order. `keys` holds the text before each value ([`member_keys`]).
+    /// written in order.
     fn write_struct(
         self,
         schema: Option<&Schema>,
         s: &Struct,
-        keys: Option<&[Box<[u8]>]>,
         out: &mut Vec<u8>,
     ) -> Result<(), ConvertError> {
-        let schema = match schema {
-            Some(sch) if std::ptr::eq(Arc::as_ptr(&s.schema), sch) || *s.schema == *sch => sch,
-            _ => return Err(data_err("Mismatching schema.")),
-        };
+        let schema = schema.ok_or_else(|| data_err("Mismatching schema."))?;
+        check_struct_schema(schema, s)?;
         for (i, field) in schema.fields.iter().enumerate() {
-            match keys {
-                Some(keys) => out.extend_from_slice(&keys[i]),
-                None => push_member_key(i, &field.name, out),
-            }
+            push_member_key(i, &field.name, out);
             let v = s.values.get(field.index).unwrap_or(&Value::Null);
             self.write_value(Some(&field.schema), v, out)?;
         }
@@ -761,6 +891,42 @@ mod tests {
             short += usize::from(write_short_f64(v, &mut Vec::new()));
         }
         assert!(short > 1000, "only {short} values took the short path");
+    }
+
+    #[test]
+    fn plans_take_each_field_schema_once() {
+        use FieldWriter::{Boolean, General, Int32, Int64, String, Timestamp};
+        let field = |name: &str, s: Schema| (name.to_owned(), Arc::new(s));
+        let schema = Schema::structure([
+            field("id", Schema::new(Type::Int64)),
+            field("na\"me", Schema::new(Type::String).optional()),
+            field("at", Schema::timestamp()),
+            field("on", Schema::date()),
+            field("price", Schema::decimal(2)),
+            field("flag", Schema::new(Type::Boolean)),
+            field("named", Schema::new(Type::Int32).named("com.example.Count")),
+            field("tags", Schema::array(Arc::new(Schema::new(Type::String)))),
+        ]);
+        let plan = WritePlan::of(&schema).expect("a struct schema has a plan");
+        let writers: Vec<FieldWriter> = plan.fields.iter().map(|&(_, w)| w).collect();
+        assert_eq!(writers, [Int64, String, Timestamp, General, General, Boolean, Int32, General]);
+        let ends: Vec<usize> = plan.fields.iter().map(|&(end, _)| end as usize).collect();
+        let mut start = 0;
+        let keys: Vec<&[u8]> =
+            ends.iter().map(|&end| &plan.keys[std::mem::replace(&mut start, end)..end]).collect();
+        assert_eq!(keys[..3], [&b"{\"id\":"[..], b",\"na\\\"me\":", b",\"at\":"]);
+        assert!(WritePlan::of(&Schema::new(Type::Int64)).is_none());
+        assert!(
+            WritePlan::of(&Schema::structure([]).named(logical::DATE)).is_none(),
+            "a logical type by name"
+        );
+        let empty = WritePlan::of(&Schema::structure([])).unwrap();
+        let mut out = Vec::new();
+        let encoder = Encoder { decimal_format: DecimalFormat::Base64, replace_null_with_default: true };
+        let empty_schema = Arc::new(Schema::structure([]));
+        let value = Value::Struct(Struct { schema: empty_schema.clone(), values: vec![] });
+        encoder.write_payload(Some(&empty_schema), &value, Some(&empty), &mut out).unwrap();
+        assert_eq!(out, b"{}");
     }
 
     #[test]

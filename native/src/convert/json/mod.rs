@@ -53,6 +53,14 @@ pub const SCHEMA_CONTENT_ERROR: &str =
 /// Most struct values [`Converter::recycle`] keeps for the next record.
 const MAX_SPARE_VALUES: usize = 1024;
 
+/// Most strings given back on their own that [`Converter::recycle`] keeps: a record's dropped
+/// fields, not a pool for a whole batch.
+const MAX_SPARE_STRINGS: usize = 64;
+
+/// Largest string buffer [`Converter::recycle`] keeps on its own (bytes of capacity): a big one
+/// would be held for small values.
+const MAX_SPARE_STRING_BYTES: usize = 4096;
+
 /// A schema compared by value (Connect caches by `Schema.equals`), pointer-equal fast.
 #[derive(Clone)]
 struct SchemaKey(SchemaRef);
@@ -106,8 +114,8 @@ pub struct JsonConverter {
     transcoded: Vec<u8>,
     /// Struct field lookup scratch.
     slots: Vec<u32>,
-    /// The values of the last struct handed back by [`Converter::recycle`].
-    spare: Vec<Value>,
+    /// What [`Converter::recycle`] was given back, for the next record's read to reuse.
+    spare: direct::Spare,
     /// The last schema read: its JSON bytes and the parsed schema.
     last_read: direct::LastSchema,
     read_cache: Lru<Arc<[u8]>, ReadSchema>,
@@ -116,12 +124,13 @@ pub struct JsonConverter {
     write_cache: Lru<SchemaKey, Written>,
 }
 
-/// What writing a schema leaves in the caches: its JSON and, for a struct, the key text of
-/// each payload member, so that the payload's field names are not escaped again per record.
+/// What writing a schema leaves in the caches: the envelope up to the payload
+/// (`{"schema":<its JSON>,"payload":`) and, for a struct, the [`encode::WritePlan`] of the
+/// payload, so that neither is made again per record.
 #[derive(Clone)]
 struct Written {
-    json: Arc<[u8]>,
-    keys: Arc<[Box<[u8]>]>,
+    head: Arc<[u8]>,
+    plan: Option<Arc<encode::WritePlan>>,
 }
 
 impl std::fmt::Debug for JsonConverter {
@@ -156,7 +165,7 @@ impl JsonConverter {
             size_hints: direct::SizeHints::default(),
             transcoded: Vec::new(),
             slots: Vec::new(),
-            spare: Vec::new(),
+            spare: direct::Spare::default(),
             last_read: None,
             last_written: None,
         };
@@ -217,34 +226,31 @@ impl JsonConverter {
         Ok(Some(schema))
     }
 
-    /// Appends the JSON of `schema`, from the caches when possible; returns the payload's
-    /// member keys when `schema` is a struct (empty otherwise).
-    fn write_schema(
-        &mut self,
-        schema: &SchemaRef,
-        out: &mut Vec<u8>,
-    ) -> Result<Arc<[Box<[u8]>]>, ConvertError> {
-        if let Some((last, written)) = &self.last_written {
-            if Arc::ptr_eq(last, schema) {
-                out.extend_from_slice(&written.json);
-                return Ok(written.keys.clone());
+    /// What writing with `schema` needs, from the caches when possible; it becomes the last
+    /// schema written.
+    ///
+    /// # Errors
+    /// Connect's messages for a schema that cannot be written.
+    fn written(&mut self, schema: &SchemaRef) -> Result<&Written, ConvertError> {
+        let last = match self.last_written.take() {
+            Some(last) if Arc::ptr_eq(&last.0, schema) => last,
+            _ => {
+                let key = SchemaKey(schema.clone());
+                let written = if let Some(written) = self.write_cache.get(&key) {
+                    written.clone()
+                } else {
+                    let mut head = b"{\"schema\":".to_vec();
+                    self.encoder.write_schema(schema, None, &mut head)?;
+                    head.extend_from_slice(b",\"payload\":");
+                    let plan = encode::WritePlan::of(schema).map(Arc::new);
+                    let written = Written { head: head.into(), plan };
+                    self.write_cache.put(key, written.clone());
+                    written
+                };
+                (schema.clone(), written)
             }
-        }
-        let key = SchemaKey(schema.clone());
-        if let Some(written) = self.write_cache.get(&key) {
-            let written = written.clone();
-            out.extend_from_slice(&written.json);
-            let keys = written.keys.clone();
-            self.last_written = Some((schema.clone(), written));
-            return Ok(keys);
-        }
-        let start = out.len();
-        self.encoder.write_schema(schema, None, out)?;
-        let written = Written { json: Arc::from(&out[start..]), keys: encode::member_keys(schema).into() };
-        let keys = written.keys.clone();
-        self.write_cache.put(key, written.clone());
-        self.last_written = Some((schema.clone(), written));
-        Ok(keys)
+        };
+        Ok(&self.last_written.insert(last).1)
     }
 
     fn write_envelope(
@@ -253,18 +259,19 @@ impl JsonConverter {
         value: &Value,
         out: &mut Vec<u8>,
     ) -> Result<(), ConvertError> {
+        let encoder = self.encoder;
         if !self.config.schemas_enable {
-            return self.encoder.write_value(schema.map(|s| &**s), value, out);
+            return encoder.write_value(schema.map(|s| &**s), value, out);
         }
-        out.extend_from_slice(b"{\"schema\":");
-        let keys = if let Some(s) = schema {
-            Some(self.write_schema(s, out)?)
-        } else {
-            out.extend_from_slice(b"null");
-            None
+        let Some(schema) = schema else {
+            out.extend_from_slice(b"{\"schema\":null,\"payload\":");
+            encoder.write_value(None, value, out)?;
+            out.push(b'}');
+            return Ok(());
         };
-        out.extend_from_slice(b",\"payload\":");
-        self.encoder.write_payload(schema.map(|s| &**s), value, keys.as_deref(), out)?;
+        let written = self.written(schema)?;
+        out.extend_from_slice(&written.head);
+        encoder.write_payload(Some(schema), value, written.plan.as_deref(), out)?;
         out.push(b'}');
         Ok(())
     }
@@ -367,10 +374,18 @@ impl Converter for JsonConverter {
     fn recycle(&mut self, value: Value) {
         // One struct's values are enough: records are read one at a time. A huge struct is not
         // worth keeping around.
-        if let Value::Struct(Struct { values, .. }) = value {
-            if values.capacity() <= MAX_SPARE_VALUES {
-                self.spare = values;
+        match value {
+            Value::Struct(Struct { values, .. }) if values.capacity() <= MAX_SPARE_VALUES => {
+                self.spare.values = values;
             }
+            Value::String(mut text)
+                if text.capacity() <= MAX_SPARE_STRING_BYTES
+                    && self.spare.strings.len() < MAX_SPARE_STRINGS =>
+            {
+                text.clear();
+                self.spare.strings.push(text);
+            }
+            _ => {}
         }
     }
 

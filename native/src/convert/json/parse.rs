@@ -97,7 +97,20 @@ pub(crate) enum Encoding {
 }
 
 /// `ByteSourceJsonBootstrapper.detectEncoding`.
+#[inline]
 pub(crate) fn detect_encoding(b: &[u8]) -> Result<Encoding, ParseError> {
+    // Every other outcome needs a zero first or second byte, or a first byte of 0x80 or more
+    // (a byte-order mark): JSON text in UTF-8 is decided on its first two bytes.
+    if let [1..=0x7F, second, ..] = b {
+        if *second != 0 {
+            return Ok(Encoding::Utf8(0));
+        }
+    }
+    detect_encoding_in_full(b)
+}
+
+/// [`detect_encoding`] without the shortcut for plain UTF-8.
+fn detect_encoding_in_full(b: &[u8]) -> Result<Encoding, ParseError> {
     let utf16 = |i16: u16, skip| {
         if i16 & 0xFF00 == 0 {
             Some(Encoding::Utf16 { big_endian: true, skip })
@@ -168,6 +181,16 @@ pub(crate) fn transcode(b: &[u8], enc: Encoding, out: &mut Vec<u8>) -> Result<()
         }
     }
     Ok(())
+}
+
+/// A string token as [`Parser::string_token`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StringToken<'a> {
+    /// ASCII without escapes or control characters: the content is the text.
+    Ascii(&'a str),
+    /// Anything else: the content's span and whether it has escapes, as [`Parser::string`]
+    /// returns them.
+    Other { start: usize, end: usize, escaped: bool },
 }
 
 /// The index of the first byte at or after `from` that is `"`, `\\`, a control character or, when
@@ -285,6 +308,26 @@ impl<'a, 'n> Parser<'a, 'n> {
     /// arena of [`Parser::value`].
     pub(crate) fn new(input: &'a [u8], nodes: &'n mut Vec<Node>) -> Self {
         Self { b: input, utf8_ok: false, i: 0, nodes, depth: 0, skip_hint: None }
+    }
+
+    /// [`Parser::string`] for readers that want a plain string's content as text: a string of
+    /// ASCII without escapes or control characters (the common case) comes back as text with
+    /// no further check, anything else as `string` returns it. Plain runs stop at non-ASCII bytes here
+    /// whether or not the input is known to be UTF-8.
+    #[inline]
+    pub(crate) fn string_token(&mut self) -> Result<StringToken<'a>, ParseError> {
+        let start = self.i + 1;
+        let end = plain_run(self.b, start, true);
+        if self.b.get(end) == Some(&b'"') {
+            self.i = end + 1;
+            let raw = &self.b[start..end];
+            // SAFETY: `plain_run` with `stop_high` stops at every byte of 0x80 or more, so `raw`
+            // is ASCII, which is valid UTF-8.
+            return Ok(StringToken::Ascii(unsafe { std::str::from_utf8_unchecked(raw) }));
+        }
+        self.i = end;
+        let (start, end, escaped) = self.string_rest(start)?;
+        Ok(StringToken::Other { start, end, escaped })
     }
 }
 
@@ -460,22 +503,31 @@ impl Parser<'_, '_> {
     /// Consumes `true`, `false` or `null` (`word`) at `self.i`, as Jackson delimits literals.
     #[inline]
     pub(crate) fn scan_literal(&mut self, word: &[u8]) -> Result<(), ParseError> {
+        // Small enough to be inlined where `word` is a constant, so the comparison is one or
+        // two loads instead of a `memcmp` call (`perf::perf_chain`: ~60 instructions a literal).
         let start = self.i;
         let end = start + word.len();
         let matches = self.b.get(start..end) == Some(word);
         if !matches || self.b.get(end).is_some_and(|&c| continues_token(c)) {
-            let mut stop = start;
-            while stop < self.b.len() && continues_token(self.b[stop]) {
-                stop += 1;
-            }
-            let token = String::from_utf8_lossy(&self.b[start..stop.max(start + 1)]).into_owned();
-            return Err(self.err(format!(
-                "Unrecognized token '{token}': was expecting (JSON String, Number, Array, Object or token 'null', \
-                 'true' or 'false')"
-            )));
+            return Err(self.unrecognized_token(start));
         }
         self.i = end;
         Ok(())
+    }
+
+    /// The error of [`Parser::scan_literal`] for the token at `start`.
+    #[cold]
+    #[inline(never)]
+    fn unrecognized_token(&self, start: usize) -> ParseError {
+        let mut stop = start;
+        while stop < self.b.len() && continues_token(self.b[stop]) {
+            stop += 1;
+        }
+        let token = String::from_utf8_lossy(&self.b[start..stop.max(start + 1)]).into_owned();
+        self.err(format!(
+            "Unrecognized token '{token}': was expecting (JSON String, Number, Array, Object or token 'null', \
+             'true' or 'false')"
+        ))
     }
 
     /// Finishes the container `idx` (its closing bracket was consumed); returns its parent.
@@ -1201,6 +1253,22 @@ mod tests {
         assert_eq!(detect_encoding(b"1\x00").unwrap(), Encoding::Utf16 { big_endian: false, skip: 0 });
         assert_eq!(detect_encoding(b"\x00\x00\x001").unwrap(), Encoding::Utf32 { big_endian: true, skip: 0 });
         assert_eq!(detect_encoding(b"{\"a\"").unwrap(), Encoding::Utf8(0));
+        // The shortcut for plain UTF-8 decides as the full detection does, for every first two
+        // bytes and with the bytes after them that the full detection also looks at.
+        for first in 0..=255u8 {
+            for second in 0..=255u8 {
+                for tail in [&b""[..], b"\x00", b"\x00\x00", b"\xBF1", b"\xFF\x00", b"a"] {
+                    let input = [&[first, second][..], tail].concat();
+                    for bytes in [&input[..], &input[..1]] {
+                        assert_eq!(
+                            detect_encoding(bytes).map_err(|e| e.0),
+                            detect_encoding_in_full(bytes).map_err(|e| e.0),
+                            "{bytes:?}"
+                        );
+                    }
+                }
+            }
+        }
         let mut out = Vec::new();
         transcode(b"\xFF\xFE1\x00", Encoding::Utf16 { big_endian: false, skip: 2 }, &mut out).unwrap();
         assert_eq!(out, b"1");

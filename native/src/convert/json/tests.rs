@@ -281,6 +281,45 @@ mod roundtrip {
         }
 
         #[test]
+        fn planned_payloads_are_written_as_write_value_writes_them(
+            pairs in prop::collection::vec(schema_and_value(), 1..6),
+            picks in prop::collection::vec((any::<prop::sample::Index>(), 0u8..4), 6),
+            numeric in any::<bool>(),
+            replace in any::<bool>(),
+        ) {
+            use crate::convert::json::encode::{Encoder, WritePlan};
+            use crate::convert::json::DecimalFormat;
+            // A struct of the pairs' schemas whose fields hold their own values, another
+            // field's value (which the writer rejects or writes the general way) or a null.
+            let schema = Arc::new(Schema::structure(
+                pairs.iter().enumerate().map(|(i, (s, _))| (format!("f{i}\u{e9}\""), s.clone())),
+            ));
+            let values = pairs
+                .iter()
+                .zip(&picks)
+                .map(|((_, own), (other, how))| match how {
+                    0 => Value::Null,
+                    1 => pairs[other.index(pairs.len())].1.clone(),
+                    _ => own.clone(),
+                })
+                .collect();
+            let value = Value::Struct(Struct { schema: schema.clone(), values });
+            let decimal_format = if numeric { DecimalFormat::Numeric } else { DecimalFormat::Base64 };
+            let encoder = Encoder { decimal_format, replace_null_with_default: replace };
+            for (schema, value) in std::iter::once((&schema, &value)).chain(pairs.iter().map(|(s, v)| (s, v))) {
+                let plan = WritePlan::of(schema);
+                let (mut planned, mut general) = (Vec::new(), Vec::new());
+                let a = encoder.write_payload(Some(schema), value, plan.as_ref(), &mut planned);
+                let b = encoder.write_value(Some(schema), value, &mut general);
+                let ok = b.is_ok();
+                prop_assert_eq!(a.map_err(|e| e.to_string()), b.map_err(|e| e.to_string()));
+                if ok {
+                    prop_assert_eq!(String::from_utf8(planned).unwrap(), String::from_utf8(general).unwrap());
+                }
+            }
+        }
+
+        #[test]
         fn schemaless_values_round_trip(value in schemaless_value()) {
             let mut c = converter(&[("schemas.enable", "false")]);
             let mut out = Vec::new();
@@ -653,6 +692,8 @@ mod differential {
                 // The next read fills the values of `recycled` in place.
                 let read_and_recycle = |direct: &mut JsonConverter| {
                     if let Ok((_, value)) = direct.to_connect("t", Some(recycled.as_bytes())) {
+                        // A string on its own too, as a transform's dropped field comes back.
+                        direct.recycle(Value::String(recycled.clone()));
                         direct.recycle(value);
                     }
                 };
@@ -817,6 +858,41 @@ fn common_shapes_take_the_direct_path() {
     let (s, v) = c.read_direct(text.as_bytes()).expect("cached schema");
     assert!(Arc::ptr_eq(s.as_ref().unwrap(), &c.last_read.as_ref().unwrap().1.schema));
     assert_eq!(v, value);
+}
+
+#[test]
+fn strings_given_back_serve_string_values_that_find_none_in_their_slot() {
+    // What a pipeline does after ReplaceField dropped a field: the struct's values and the
+    // dropped string come back separately; the next record's string value that lands on a slot
+    // holding no string takes the dropped string's buffer.
+    let (schema, value) = sample_record();
+    let mut c = converter(&[]);
+    let text = write(&mut c, Some(&schema), &value);
+    let (_, first) = read(&mut c, &text);
+    let Value::Struct(Struct { values, .. }) = first else { panic!("{first:?}") };
+    let note = 7;
+    assert!(matches!(values[note], Value::String(_)), "{values:?}");
+    // The struct comes back without its string field, as ReplaceField leaves it.
+    let mut values = values;
+    let Value::String(dropped) = values.remove(note) else { unreachable!() };
+    let buffer = dropped.as_ptr();
+    c.recycle(Value::Struct(Struct { schema: schema.clone(), values }));
+    c.recycle(Value::String(dropped));
+    assert_eq!(c.spare.strings.len(), 1);
+    let (_, again) = read(&mut c, &text);
+    assert_eq!(again, value, "nothing of the old values shows");
+    let Value::Struct(s) = &again else { panic!() };
+    let Value::String(reused) = &s.values[note] else { panic!() };
+    assert_eq!(reused.as_ptr(), buffer, "the dropped string's buffer was reused");
+    assert!(c.spare.strings.is_empty(), "taken by the read");
+
+    // A record's worth of strings is kept, and no big buffer.
+    for _ in 0..2 * MAX_SPARE_STRINGS {
+        c.recycle(Value::String("x".repeat(10)));
+    }
+    c.recycle(Value::String(String::with_capacity(MAX_SPARE_STRING_BYTES + 1)));
+    assert_eq!(c.spare.strings.len(), MAX_SPARE_STRINGS);
+    assert!(c.spare.strings.iter().all(|s| s.is_empty() && s.capacity() <= MAX_SPARE_STRING_BYTES));
 }
 
 #[test]

@@ -306,6 +306,66 @@ fn schema_rewrites_flow_between_stages() {
     assert_eq!(v.schema.fields[0].name, "key_id");
 }
 
+#[test]
+fn the_exclusive_path_runs_the_same_stages() {
+    // Predicates (negated or not), a drop, a failure, routing and a dropped field: the same
+    // outcomes as `apply_in_place`, with ReplaceField's dropped values in the leftovers.
+    let string = Arc::new(Schema::new(Type::String));
+    let value_schema =
+        Arc::new(Schema::structure([("id".to_owned(), string.clone()), ("secret".to_owned(), string)]));
+    let mut chain = TransformChain::new([
+        guarded(stage("drop", "Filter", &[]), "isSkip", "TopicNameMatches", &[("pattern", "skip-.*")], false),
+        guarded(
+            stage("fail", "ExtractField$Value", &[("field", "a")]),
+            "isBad",
+            "TopicNameMatches",
+            &[("pattern", "bad")],
+            false,
+        ),
+        stage("route", "RegexRouter", &[("regex", "(.*)-in"), ("replacement", "$1-out")]),
+        guarded(
+            stage("fields", "ReplaceField$Value", &[("exclude", "secret")]),
+            "isRaw",
+            "TopicNameMatches",
+            &[("pattern", "raw.*")],
+            true,
+        ),
+    ])
+    .unwrap();
+    let struct_value = |id: &str| {
+        Value::Struct(Struct {
+            schema: value_schema.clone(),
+            values: vec![s(id), s(&format!("{id}'s secret"))],
+        })
+    };
+    let with_schema = |topic: &str, id: &str| Record {
+        value_schema: Some(value_schema.clone()),
+        ..record(topic, struct_value(id))
+    };
+    let records = [
+        with_schema("a-in", "1"),
+        with_schema("skip-me", "2"),
+        record("bad", Value::Int32(3)),
+        with_schema("raw-in", "4"),
+        with_schema("a-in", "5"),
+    ];
+    let mut leftovers = Leftovers::default();
+    let mut handed_back = Vec::new();
+    for original in records {
+        let mut shared = original.clone();
+        let mut exclusive = original;
+        let expected = chain.apply_in_place(&mut shared);
+        assert_eq!(chain.apply_exclusive(&mut exclusive, &mut leftovers), expected);
+        if matches!(expected, Ok(true)) {
+            assert_eq!(exclusive, shared);
+        }
+        assert!(leftovers.key.is_empty());
+        handed_back.append(&mut leftovers.value);
+    }
+    // Records 1 and 5 ran ReplaceField; "raw-in" matched the negated predicate and kept its field.
+    assert_eq!(handed_back, [s("1's secret"), s("5's secret")]);
+}
+
 /// Throughput of a typical struct chain, and the share of it the schema caches cost. Not a
 /// benchmark suite (see `native/benches/`), just a number to check the caches stay cheap:
 /// `cargo test --release --lib smt::chain -- --ignored --nocapture`.
