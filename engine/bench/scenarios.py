@@ -27,7 +27,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]  # NewTopic is
 
 from engine.bench.observe import FileOutput, Output, TopicOutput, latency_line
 from engine.bench.settings import Settings
-from engine.runtime.clients import CONSUMER_DEFAULTS, FETCH_QUEUE_BACKOFF
+from engine.runtime.clients import SINK_CONSUMER_TUNING
 
 __all__ = ["SCENARIOS", "BenchContext", "Feeder", "Plan", "Scenario", "scenario_names"]
 
@@ -204,11 +204,11 @@ def _raw_job(context: BenchContext, kind: str, **fields: object) -> dict[str, ob
         "kind": kind,
         "bootstrap": context.bootstrap,
         "producer": {k.removeprefix("producer."): v for k, v in worker.items() if k.startswith("producer.")},
-        # The one librdkafka default kconnect's sink consumers change (engine/runtime/clients.py):
-        # without it, the ceiling itself stalled for up to a second whenever its prefetch queue
-        # filled (raw's file-sink-smt figures ranged over 0.2M-0.8M records/s).
+        # The librdkafka defaults kconnect's sink consumers change (engine/runtime/clients.py):
+        # without the fetch backoff, the ceiling itself stalled for up to a second whenever its
+        # prefetch queue filled (raw's file-sink-smt figures ranged over 0.2M-0.8M records/s).
         "consumer": {
-            FETCH_QUEUE_BACKOFF: CONSUMER_DEFAULTS[FETCH_QUEUE_BACKOFF],
+            **SINK_CONSUMER_TUNING,
             **{k.removeprefix("consumer."): v for k, v in worker.items() if k.startswith("consumer.")},
         },
         **fields,

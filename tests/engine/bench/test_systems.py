@@ -100,12 +100,12 @@ def test_each_distributed_worker_gets_a_fresh_cluster_per_system_and_run(tmp_pat
     assert len({name for group in names for name in group}) == 12
 
 
-def test_the_raw_consumer_gets_the_fetch_backoff_of_kconnect_sinks_and_the_runs_overrides(
+def test_the_raw_consumer_gets_the_tuning_of_kconnect_sinks_and_the_runs_overrides(
     tmp_path: Path,
 ) -> None:
     plan = _plan(_context(tmp_path, "standalone"), "raw")
     assert plan.raw_job is not None
-    assert plan.raw_job["consumer"] == {"fetch.queue.backoff.ms": "10"}
+    assert plan.raw_job["consumer"] == {"fetch.queue.backoff.ms": "10", "queued.max.messages.kbytes": "16384"}
     context = _context(tmp_path, "standalone")
     context.settings = Settings(
         records=10,
@@ -113,4 +113,8 @@ def test_the_raw_consumer_gets_the_fetch_backoff_of_kconnect_sinks_and_the_runs_
     )
     plan = _plan(context, "raw")
     assert plan.raw_job is not None
-    assert plan.raw_job["consumer"] == {"fetch.queue.backoff.ms": "1000", "fetch.wait.max.ms": "5"}
+    assert plan.raw_job["consumer"] == {
+        "fetch.queue.backoff.ms": "1000",
+        "queued.max.messages.kbytes": "16384",
+        "fetch.wait.max.ms": "5",
+    }

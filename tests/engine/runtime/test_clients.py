@@ -50,7 +50,9 @@ def test_consumer_group_and_defaults() -> None:
 
 def test_sink_consumers_refetch_soon_after_their_prefetch_queue_drains() -> None:
     # librdkafka's default (1000 ms) stalls any sink slower than its fetcher.
-    assert consumer_config({}, {}, connector_name="sink", task=0)["fetch.queue.backoff.ms"] == "10"
+    defaults = consumer_config({}, {}, connector_name="sink", task=0)
+    assert defaults["fetch.queue.backoff.ms"] == "10"
+    assert defaults["queued.max.messages.kbytes"] == "16384"
     worker = {"consumer.fetch.queue.backoff.ms": "200"}
     assert consumer_config(worker, {}, connector_name="sink", task=0)["fetch.queue.backoff.ms"] == "200"
     connector = {"consumer.override.fetch.queue.backoff.ms": "50"}
