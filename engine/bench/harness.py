@@ -148,6 +148,8 @@ def run_scenario(
     unknown = [name for name in systems if name not in SYSTEMS]
     if unknown:
         raise BenchError(f"unknown system {unknown[0]!r}; choose from {', '.join(SYSTEMS)}")
+    if not systems or len(set(systems)) != len(systems):
+        raise BenchError(f"systems must be named once each, at least one: {list(systems)}")
     report = BenchReport(scenario=scenario, settings=settings, machine=machine.describe_machine())
     with ExitStack() as stack:
         if workdir is None:

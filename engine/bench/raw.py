@@ -53,7 +53,8 @@ def _consumer(job: dict[str, Any]) -> tuple[Consumer, int]:
     """The job's consumer, subscribed, and how many records to consume at a time."""
     settings = dict(job.get("consumer", {}))
     # A Java consumer setting librdkafka does not know: the job applies it to consume() itself.
-    batch = int(settings.pop(_MAX_POLL_RECORDS, _CONSUME_BATCH))
+    # At most what confluent-kafka's consume() takes, as kconnect's sink task caps it.
+    batch = min(int(settings.pop(_MAX_POLL_RECORDS, _CONSUME_BATCH)), 1_000_000)
     config = {
         "bootstrap.servers": job["bootstrap"],
         "group.id": job["group"],

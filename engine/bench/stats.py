@@ -58,8 +58,9 @@ class SystemResult:
         error: Why the run failed; the figures are then zero.
         note: A caveat about the figures (e.g. a window too short to measure).
         runs: The results of the system's runs, one per round, failed ones
-            included, when this result aggregates them (see `aggregate`);
-            empty for the result of a single run.
+            included, when this result aggregates them (see `aggregate`:
+            a run's report always does, with one run for ``--repeat 1``);
+            empty for the result of one run itself.
     """
 
     system: str

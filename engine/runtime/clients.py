@@ -76,7 +76,8 @@ SINK_CONSUMER_TUNING: dict[str, str] = {
     # against 0.62M records/s) with 52 MB less resident memory in the task process.
     "queued.max.messages.kbytes": "16384",
 }
-# Connect compat: `Worker.baseConsumerConfigs` (byte-array deserializers are implicit here).
+# Connect compat: `Worker.baseConsumerConfigs` (byte-array deserializers are implicit here), then
+# kconnect's own librdkafka tuning above.
 CONSUMER_DEFAULTS: dict[str, str] = {
     "enable.auto.commit": "false",
     "auto.offset.reset": "earliest",
@@ -282,6 +283,7 @@ def consumer_config(
 
 MAX_POLL_RECORDS_CONFIG = "max.poll.records"
 MAX_POLL_RECORDS_DEFAULT = 500
+_JAVA_INT = re.compile(r"[+-]?[0-9]+")
 
 
 def max_poll_records(worker: Mapping[str, str], connector: Mapping[str, str]) -> int:
@@ -299,12 +301,14 @@ def max_poll_records(worker: Mapping[str, str], connector: Mapping[str, str]) ->
     )
     if text is None:
         return MAX_POLL_RECORDS_DEFAULT
-    try:
-        value = int(text.strip())
-    except ValueError:
+    # Java's `Integer.parseInt`: ASCII digits with an optional sign, within 32 bits (Python's
+    # `int` would also take `1_000`, other scripts' digits and any size).
+    digits = text.strip()
+    if not _JAVA_INT.fullmatch(digits) or not -(2**31) <= int(digits) < 2**31:
         raise ConfigError(
             f"Invalid value {text} for configuration {MAX_POLL_RECORDS_CONFIG}: Not a number of type INT"
-        ) from None
+        )
+    value = int(digits)
     if value < 1:
         raise ConfigError(
             f"Invalid value {value} for configuration {MAX_POLL_RECORDS_CONFIG}: Value must be at least 1"

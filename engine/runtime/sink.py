@@ -56,6 +56,7 @@ logger = logging.getLogger("engine.runtime.sink")
 TOPICS_CONFIG = "topics"
 TOPICS_REGEX_CONFIG = "topics.regex"
 CONSUME_WAIT_S = 0.5
+CONSUME_MAX = 1_000_000  # confluent-kafka's `Consumer.consume` refuses more messages at a time
 REDELIVERY_BACKOFF_S = 1.0
 COOPERATIVE = "cooperative-sticky"
 
@@ -157,7 +158,8 @@ class SinkTaskRunner:
             start.worker, start.connector_config, connector_name=start.connector, task=start.task
         )
         # Connect compat: `max.poll.records` (500) is each batch's size, as the Java consumer's poll.
-        self._batch_size = max_poll_records(start.worker, start.connector_config)
+        # It is an upper bound, so capping it at what confluent-kafka's `consume` takes is safe.
+        self._batch_size = min(max_poll_records(start.worker, start.connector_config), CONSUME_MAX)
         self._cooperative = COOPERATIVE in settings.get("partition.assignment.strategy", "")
         self._settings: dict[str, str | int | float | bool] = dict(settings)
         self._consumer: Consumer | None = None

@@ -10,6 +10,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from engine.bench import cli
+from engine.bench.errors import BenchError
 from engine.bench.harness import run_scenario, run_sweep
 from engine.bench.settings import Knob, Settings
 from engine.bench.stats import SystemResult
@@ -244,3 +245,10 @@ def test_distributed_mode_gives_each_worker_its_connectors_over_rest(
         # ...and stored by the worker in its own config topic, as a distributed herder does.
         keys = _config_topic_keys(kafka_bootstrap, worker["config.storage.topic"])
         assert any(key.startswith("connector-bench-") and key.endswith(f"file-source-{name}") for key in keys)
+
+
+@pytest.mark.parametrize("systems", [[], ["raw", "raw"]])
+def test_systems_are_named_once_each(systems: list[str], tmp_path: Path) -> None:
+    # Refused before any broker or input is set up.
+    with pytest.raises(BenchError, match="named once each"):
+        run_scenario("file-source", Settings(records=10), systems, bootstrap="127.0.0.1:1", workdir=tmp_path)

@@ -137,6 +137,7 @@ def test_max_poll_records_comes_from_the_connector_override_then_the_worker() ->
     worker = {"consumer.max.poll.records": "2000"}
     assert max_poll_records(worker, {}) == 2000
     assert max_poll_records(worker, {"consumer.override.max.poll.records": " 10 "}) == 10
+    assert max_poll_records({"consumer.max.poll.records": "+2147483647"}, {}) == 2**31 - 1
     # A Java-only key: never handed to librdkafka.
     assert "max.poll.records" not in consumer_config(worker, {}, connector_name="s", task=0)
 
@@ -146,6 +147,13 @@ def test_max_poll_records_comes_from_the_connector_override_then_the_worker() ->
     [
         ("lots", "Invalid value lots for configuration max.poll.records: Not a number of type INT"),
         ("0", "Invalid value 0 for configuration max.poll.records: Value must be at least 1"),
+        # What Python's int() takes and Java's Integer.parseInt does not.
+        ("1_000", "Invalid value 1_000 for configuration max.poll.records: Not a number of type INT"),
+        ("\u0665", "Invalid value \u0665 for configuration max.poll.records: Not a number of type INT"),
+        (
+            "2147483648",
+            "Invalid value 2147483648 for configuration max.poll.records: Not a number of type INT",
+        ),
     ],
 )
 def test_max_poll_records_refuses_what_kafka_refuses(value: str, message: str) -> None:

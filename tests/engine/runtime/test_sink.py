@@ -136,6 +136,25 @@ def test_max_poll_records_sets_the_batch_size_of_put(
     assert [r.value for r in fakes.CollectingSinkTask.PUT] == [f"v{i}" for i in range(10)]
 
 
+def test_max_poll_records_above_what_confluent_kafka_takes_still_consumes(
+    fakes: Any, kafka_bootstrap: str, unique_topic: str
+) -> None:
+    # Connect takes any INT; confluent-kafka's consume() refuses more than 1M messages at a time.
+    create_topic(kafka_bootstrap, unique_topic)
+    produce(kafka_bootstrap, unique_topic, [(None, b"v%d" % i, []) for i in range(3)])
+    config = {
+        "topics": unique_topic,
+        "key.converter": STRING,
+        "value.converter": STRING,
+        "consumer.override.max.poll.records": "2000000",
+    }
+    start = start_task("loop_fakes:CollectingSinkTask", kafka_bootstrap, config, uuid.uuid4().hex)
+    running = Running(start, fakes.FakeChannel())
+    running.wait_for(lambda: len(fakes.CollectingSinkTask.PUT) == 3)
+    running.stop()
+    assert [r.value for r in fakes.CollectingSinkTask.PUT] == ["v0", "v1", "v2"]
+
+
 def test_paused_sink_delivers_nothing_until_resumed(
     fakes: Any, kafka_bootstrap: str, unique_topic: str
 ) -> None:
