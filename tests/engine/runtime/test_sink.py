@@ -115,44 +115,40 @@ def test_stop_flushes_and_commits(fakes: Any, kafka_bootstrap: str, unique_topic
     assert fakes.CollectingSinkTask.EVENTS[-2:] == [f"close:{[(unique_topic, 0)]}", "stop"]
 
 
+def _collect_with_max_poll_records(
+    fakes: Any, kafka_bootstrap: str, topic: str, count: int, max_poll_records: str
+) -> list[int]:
+    """Runs a collecting sink over `count` records of `topic`; the sizes of its put() batches."""
+    create_topic(kafka_bootstrap, topic)
+    produce(kafka_bootstrap, topic, [(None, b"v%d" % i, []) for i in range(count)])
+    config = {
+        "topics": topic,
+        "key.converter": STRING,
+        "value.converter": STRING,
+        "consumer.override.max.poll.records": max_poll_records,
+    }
+    start = start_task("loop_fakes:CollectingSinkTask", kafka_bootstrap, config, uuid.uuid4().hex)
+    running = Running(start, fakes.FakeChannel())
+    running.wait_for(lambda: len(fakes.CollectingSinkTask.PUT) == count)
+    running.stop()
+    assert [r.value for r in fakes.CollectingSinkTask.PUT] == [f"v{i}" for i in range(count)]
+    batches: list[int] = fakes.CollectingSinkTask.BATCHES
+    return batches
+
+
 def test_max_poll_records_sets_the_batch_size_of_put(
     fakes: Any, kafka_bootstrap: str, unique_topic: str
 ) -> None:
     # Connect compat: the Java consumer's max.poll.records bounds each put(); librdkafka has no
     # such setting, so the task applies it itself.
-    create_topic(kafka_bootstrap, unique_topic)
-    produce(kafka_bootstrap, unique_topic, [(None, b"v%d" % i, []) for i in range(10)])
-    config = {
-        "topics": unique_topic,
-        "key.converter": STRING,
-        "value.converter": STRING,
-        "consumer.override.max.poll.records": "3",
-    }
-    start = start_task("loop_fakes:CollectingSinkTask", kafka_bootstrap, config, uuid.uuid4().hex)
-    running = Running(start, fakes.FakeChannel())
-    running.wait_for(lambda: len(fakes.CollectingSinkTask.PUT) == 10)
-    running.stop()
-    assert max(fakes.CollectingSinkTask.BATCHES) == 3
-    assert [r.value for r in fakes.CollectingSinkTask.PUT] == [f"v{i}" for i in range(10)]
+    assert max(_collect_with_max_poll_records(fakes, kafka_bootstrap, unique_topic, 10, "3")) == 3
 
 
 def test_max_poll_records_above_what_confluent_kafka_takes_still_consumes(
     fakes: Any, kafka_bootstrap: str, unique_topic: str
 ) -> None:
     # Connect takes any INT; confluent-kafka's consume() refuses more than 1M messages at a time.
-    create_topic(kafka_bootstrap, unique_topic)
-    produce(kafka_bootstrap, unique_topic, [(None, b"v%d" % i, []) for i in range(3)])
-    config = {
-        "topics": unique_topic,
-        "key.converter": STRING,
-        "value.converter": STRING,
-        "consumer.override.max.poll.records": "2000000",
-    }
-    start = start_task("loop_fakes:CollectingSinkTask", kafka_bootstrap, config, uuid.uuid4().hex)
-    running = Running(start, fakes.FakeChannel())
-    running.wait_for(lambda: len(fakes.CollectingSinkTask.PUT) == 3)
-    running.stop()
-    assert [r.value for r in fakes.CollectingSinkTask.PUT] == ["v0", "v1", "v2"]
+    assert sum(_collect_with_max_poll_records(fakes, kafka_bootstrap, unique_topic, 3, "2000000")) == 3
 
 
 def test_paused_sink_delivers_nothing_until_resumed(
